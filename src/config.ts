@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+// The environment is read here, once, and nowhere else.
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(7001),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  MODELS_FILE: z.string().min(1).optional(),
+  DEFAULT_MODEL: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.url().optional(),
+  ALLOW_REGISTRATION: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
+  REFRESH_TOKEN_TTL_DAYS: positiveInt.default(30),
+  PROVIDER_TIMEOUT_MS: positiveInt.default(60_000),
+  TURN_TIMEOUT_MS: positiveInt.default(300_000),
+  DELETE_RETENTION_DAYS: nonNegativeInt.default(30),
+  PURGE_INTERVAL_MINUTES: positiveInt.default(60),
+  RATE_LIMIT_FREE_RPM: positiveInt.default(60),
+  RATE_LIMIT_PRO_RPM: positiveInt.default(600),
+  RATE_LIMIT_ENTERPRISE_RPM: positiveInt.default(6000),
+  TOKEN_BUDGET_FREE_DAILY: positiveInt.default(100_000),
+  TOKEN_BUDGET_PRO_DAILY: positiveInt.default(2_000_000),
+  TOKEN_BUDGET_ENTERPRISE_DAILY: positiveInt.default(50_000_000),
+  WS_HEARTBEAT_SECONDS: positiveInt.default(30),
+});
+
+export type Tier = 'free' | 'pro' | 'enterprise';
+
+export function parseConfig(env: Record<string, string | undefined>) {
+  // Empty strings count as unset, as shells and compose files often export them that way.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.JWT_SECRET) {
+    throw new ConfigError('JWT_SECRET: required when DATABASE_URL is set (instances must share it)');
+  }
+  return {
+    server: { port: e.PORT, host: e.HOST },
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: e.JWT_SECRET,
+    logLevel: e.LOG_LEVEL,
+    auth: {
+      allowRegistration: e.ALLOW_REGISTRATION,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    },
+    models: {
+      file: e.MODELS_FILE,
+      defaultModel: e.DEFAULT_MODEL,
+      openai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL } : undefined,
+      anthropic: e.ANTHROPIC_API_KEY ? { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL } : undefined,
+      providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
+      turnTimeoutMs: e.TURN_TIMEOUT_MS,
+    },
+    retention: { deleteRetentionDays: e.DELETE_RETENTION_DAYS, purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES },
+    limits: {
+      requestsPerMinute: {
+        free: e.RATE_LIMIT_FREE_RPM,
+        pro: e.RATE_LIMIT_PRO_RPM,
+        enterprise: e.RATE_LIMIT_ENTERPRISE_RPM,
+      } satisfies Record<Tier, number>,
+      tokensPerDay: {
+        free: e.TOKEN_BUDGET_FREE_DAILY,
+        pro: e.TOKEN_BUDGET_PRO_DAILY,
+        enterprise: e.TOKEN_BUDGET_ENTERPRISE_DAILY,
+      } satisfies Record<Tier, number>,
+    },
+    realtime: { heartbeatSeconds: e.WS_HEARTBEAT_SECONDS },
+  };
+}
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {}

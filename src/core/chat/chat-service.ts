@@ -1,0 +1,57 @@
+import type { Actor } from '../actor.ts';
+import type { ConversationsService } from '../conversations/conversations-service.ts';
+import type { Message } from '../conversations/messages-service.ts';
+import { AppError, errors } from '../errors.ts';
+import type { LiveTurn, TurnEvent, TurnUsage } from './live-turn.ts';
+import type { TurnEngine, TurnRequest } from './turn-engine.ts';
+
+export interface CompletedTurn {
+  userMessage: Message;
+  assistantMessage: Message;
+  usage: TurnUsage;
+  costUsd: number;
+}
+
+/** Use cases around turns for signed-in users: send and wait, stop, re-attach. */
+export class ChatService {
+  private readonly deps: { conversations: ConversationsService; engine: TurnEngine };
+  constructor(deps: { conversations: ConversationsService; engine: TurnEngine }) {
+    this.deps = deps;
+  }
+
+  /** Runs a turn to its end and answers the stored pair; a provider failure before any token is a 502. */
+  async send(actor: Actor, conversationId: string, input: { content: string; model?: string }): Promise<CompletedTurn> {
+    const conversation = await this.deps.conversations.get(actor, conversationId);
+    const turn = await this.deps.engine.start({ actor, conversation, content: input.content, model: input.model });
+    return waitForTurn(turn);
+  }
+
+  async stop(actor: Actor, conversationId: string): Promise<boolean> {
+    await this.deps.conversations.get(actor, conversationId);
+    return this.deps.engine.stop(conversationId);
+  }
+
+  /** The turn in flight in the conversation, for a client re-attaching to it. */
+  async inFlight(actor: Actor, conversationId: string): Promise<LiveTurn | undefined> {
+    await this.deps.conversations.get(actor, conversationId);
+    return this.deps.engine.inFlight(conversationId);
+  }
+
+  start(request: TurnRequest): Promise<LiveTurn> {
+    return this.deps.engine.start(request);
+  }
+}
+
+/** Waits for the turn's end (and its title); the outcome as the stored messages. */
+export async function waitForTurn(turn: LiveTurn): Promise<CompletedTurn> {
+  let start: Extract<TurnEvent, { type: 'start' }> | undefined;
+  let end: Extract<TurnEvent, { type: 'done' | 'error' }> | undefined;
+  for await (const event of turn.subscribe()) {
+    if (event.type === 'start') start = event;
+    if (event.type === 'done' || event.type === 'error') end = event;
+  }
+  await turn.settled;
+  if (!start || !end) throw errors.upstream('The turn ended without a result');
+  if (end.type === 'error' && !end.afterTokens) throw new AppError(end.status === 500 ? 'unavailable' : 'upstream', end.detail);
+  return { userMessage: start.userMessage, assistantMessage: end.message, usage: end.usage, costUsd: end.costUsd };
+}

@@ -1,0 +1,85 @@
+import type { Message } from '../conversations/messages-service.ts';
+
+export interface TurnUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** True when the provider gave no counts and they were estimated with a tokenizer. */
+  estimated: boolean;
+}
+
+export interface Source {
+  file_id: string;
+  filename: string;
+  page: number;
+  snippet: string;
+}
+
+export type TurnEventBody =
+  | { type: 'start'; conversationId: string; userMessage: Message; assistantMessage: Message }
+  | { type: 'sources'; sources: Source[] }
+  | { type: 'token'; text: string }
+  | { type: 'done'; message: Message; usage: TurnUsage; costUsd: number }
+  | { type: 'error'; message: Message; usage: TurnUsage; costUsd: number; status: number; detail: string; afterTokens: boolean };
+
+export type TurnEvent = TurnEventBody & { seq: number };
+
+export type StopReason = 'stop' | 'timeout' | 'shutdown';
+
+/**
+ * One model turn in flight. Every event is kept until the turn ends, so a client can
+ * (re)attach at any point and replay from the last event it saw.
+ */
+export class LiveTurn {
+  readonly conversationId: string;
+  readonly abort = new AbortController();
+  private readonly events: TurnEvent[] = [];
+  private readonly waiters = new Set<() => void>();
+  private finished = false;
+  stopReason: StopReason | undefined;
+  /** Resolves when everything the turn does (final write, title) is done. */
+  settled: Promise<void> = Promise.resolve();
+
+  constructor(conversationId: string) {
+    this.conversationId = conversationId;
+  }
+
+  get ended(): boolean {
+    return this.finished;
+  }
+
+  emit(body: TurnEventBody): void {
+    const event = { ...body, seq: this.events.length + 1 } as TurnEvent;
+    this.events.push(event);
+    if (body.type === 'done' || body.type === 'error') this.finished = true;
+    for (const wake of this.waiters) wake();
+  }
+
+  stop(reason: StopReason): void {
+    if (this.finished || this.abort.signal.aborted) return;
+    this.stopReason = reason;
+    this.abort.abort(new Error(`turn ${reason}`));
+  }
+
+  /** Events after `afterSeq`, then live ones as they come, until the turn ends or `signal` aborts. */
+  async *subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    let next = afterSeq;
+    while (true) {
+      while (next < this.events.length) {
+        const event = this.events[next++];
+        yield event;
+        if (event.type === 'done' || event.type === 'error') return;
+      }
+      if (this.finished || signal?.aborted) return;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.waiters.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.waiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+}

@@ -1,0 +1,318 @@
+import { and, asc, eq, isNull, ne } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { conversations, messages, usageEvents } from '../../db/schema.ts';
+import { costUsd, type ModelRegistry, type ResolvedModel } from '../../providers/catalog.ts';
+import { ProviderError, type PromptMessage } from '../../providers/types.ts';
+import type { EventBus } from '../../realtime/event-bus.ts';
+import type { Actor } from '../actor.ts';
+import type { Conversation } from '../conversations/conversations-service.ts';
+import type { Message } from '../conversations/messages-service.ts';
+import { AppError, errors } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { LiveTurn, type Source, type TurnUsage } from './live-turn.ts';
+import { buildPrompt } from './prompt.ts';
+import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
+import type { TitleGenerator } from './titles.ts';
+
+export interface TurnRequest {
+  /** Null for an anonymous visitor of a public assistant. */
+  actor: Actor | null;
+  /** Already authorized by the caller. */
+  conversation: Conversation;
+  content: string;
+  /** This turn's model; the conversation's when absent. */
+  model?: string;
+  temperature?: number;
+  maxTokens?: number;
+}
+
+/** Context from outside the conversation (document passages) added to a turn's prompt. */
+export interface ContextSource {
+  forTurn(conversation: Conversation, query: string): Promise<{ system?: string; sources: Source[] }>;
+}
+
+/** Checks run before a model is called (rate limits, token budgets); they throw to refuse. */
+export interface TurnGuard {
+  beforeModelCall(actor: Actor | null, estimatedTokens: number): Promise<void>;
+}
+
+export interface TurnEngineDeps {
+  db: Db;
+  models: ModelRegistry;
+  bus: EventBus;
+  titles: TitleGenerator;
+  turnTimeoutMs: number;
+  context?: ContextSource;
+  guard?: TurnGuard;
+}
+
+/**
+ * The one place a conversation turn runs, for every surface: the user message is committed
+ * before the model is called, tokens are forwarded as they arrive, and the reply is finished
+ * with its usage and cost in one write. A turn runs to its end even if its client goes away.
+ */
+export class TurnEngine {
+  private readonly deps: TurnEngineDeps;
+  private readonly live = new Map<string, LiveTurn>();
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(deps: TurnEngineDeps) {
+    this.deps = deps;
+  }
+
+  /** The turn in flight in a conversation, if any. */
+  inFlight(conversationId: string): LiveTurn | undefined {
+    return this.live.get(conversationId);
+  }
+
+  /**
+   * Commits the user message and a `streaming` assistant message, then runs the model in
+   * the background. Resolves with the live turn once both messages are stored.
+   */
+  async start(request: TurnRequest): Promise<LiveTurn> {
+    const { conversation } = request;
+    const model = this.deps.models.resolve(request.model ?? conversation.model);
+    if (this.live.has(conversation.id)) {
+      throw errors.conflict('A reply is already being generated in this conversation');
+    }
+    // Reserved before the first await, so two requests racing for one conversation cannot both start.
+    const turn = new LiveTurn(conversation.id);
+    this.live.set(conversation.id, turn);
+    try {
+      const history = await this.history(conversation.id);
+      const context = this.deps.context ? await this.deps.context.forTurn(conversation, request.content) : undefined;
+      const prompt = buildPrompt({
+        systemPrompt: conversation.systemPrompt,
+        language: conversation.language,
+        context: context?.system,
+        history,
+        userContent: request.content,
+      });
+      await this.deps.guard?.beforeModelCall(request.actor, estimatePromptTokens(prompt));
+      const { userMessage, assistantMessage } = await this.commitTurnStart(conversation.id, request.content, model);
+      this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
+      turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
+      if (context?.sources.length) turn.emit({ type: 'sources', sources: context.sources });
+      const run = this.run(turn, request, model, prompt, assistantMessage, context?.sources ?? []);
+      turn.settled = run;
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
+      return turn;
+    } catch (err) {
+      this.live.delete(conversation.id);
+      throw err;
+    }
+  }
+
+  /** Stops the conversation's turn in flight; false when there is none. */
+  stop(conversationId: string): boolean {
+    const turn = this.live.get(conversationId);
+    if (!turn) return false;
+    turn.stop('stop');
+    return true;
+  }
+
+  /** Stops every turn in flight and waits until each has saved what it had. */
+  async drain(): Promise<void> {
+    for (const turn of this.live.values()) turn.stop('shutdown');
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async history(conversationId: string): Promise<PromptMessage[]> {
+    const rows = await this.deps.db
+      .select({ role: messages.role, content: messages.content })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), isNull(messages.deletedAt), ne(messages.content, '')))
+      .orderBy(asc(messages.createdAt), asc(messages.id));
+    return rows;
+  }
+
+  private async commitTurnStart(conversationId: string, content: string, model: ResolvedModel) {
+    return this.deps.db.transaction(async (tx) => {
+      const now = new Date();
+      const [userMessage] = await tx
+        .insert(messages)
+        .values({ id: newId(), conversationId, role: 'user', content, createdAt: now, updatedAt: now })
+        .returning();
+      // A millisecond later, so the reply always sorts after the message it answers.
+      const later = new Date(now.getTime() + 1);
+      const [assistantMessage] = await tx
+        .insert(messages)
+        .values({
+          id: newId(),
+          conversationId,
+          role: 'assistant',
+          content: '',
+          model: model.entry.id,
+          status: 'streaming',
+          createdAt: later,
+          updatedAt: later,
+        })
+        .returning();
+      await tx.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, conversationId));
+      return { userMessage, assistantMessage };
+    });
+  }
+
+  private async run(
+    turn: LiveTurn,
+    request: TurnRequest,
+    model: ResolvedModel,
+    prompt: PromptMessage[],
+    placeholder: Message,
+    sources: Source[],
+  ): Promise<void> {
+    const started = performance.now();
+    const timeout = setTimeout(() => turn.stop('timeout'), this.deps.turnTimeoutMs);
+    let content = '';
+    let ttftMs: number | null = null;
+    let reported: { promptTokens: number; completionTokens: number } | undefined;
+    let failure: AppError | undefined;
+    try {
+      const stream = model.provider.stream({
+        model: model.entry.upstream,
+        messages: prompt,
+        temperature: request.temperature ?? request.conversation.temperature ?? undefined,
+        maxTokens: request.maxTokens ?? request.conversation.maxTokens ?? undefined,
+        signal: turn.abort.signal,
+      });
+      for await (const event of stream) {
+        if (event.type === 'usage') {
+          reported = { promptTokens: event.promptTokens, completionTokens: event.completionTokens };
+          continue;
+        }
+        if (turn.abort.signal.aborted) break;
+        if (ttftMs === null) ttftMs = Math.round(performance.now() - started);
+        content += event.text;
+        turn.emit({ type: 'token', text: event.text });
+      }
+    } catch (err) {
+      if (!turn.abort.signal.aborted) failure = toTurnError(err);
+    } finally {
+      clearTimeout(timeout);
+    }
+
+    const usage: TurnUsage = reported
+      ? { ...reported, totalTokens: reported.promptTokens + reported.completionTokens, estimated: false }
+      : estimateUsage(prompt, content);
+    const cost = costUsd(model.entry, usage.promptTokens, usage.completionTokens);
+    const status = failure ? 'error' : turn.stopReason ? 'incomplete' : 'complete';
+    const metadata: Record<string, unknown> = { ...placeholder.metadata };
+    if (sources.length) metadata.sources = sources;
+    if (usage.estimated) metadata.usage_estimated = true;
+    if (failure) metadata.error = failure.message;
+    if (turn.stopReason) metadata.stop_reason = turn.stopReason;
+
+    try {
+      const message = await this.commitTurnEnd({
+        turn,
+        actor: request.actor,
+        placeholder,
+        model,
+        content,
+        status,
+        usage,
+        cost,
+        ttftMs,
+        metadata,
+      });
+      this.deps.bus.publish({ sessionId: turn.conversationId, event: 'message.created', data: message });
+      if (failure) {
+        turn.emit({
+          type: 'error',
+          message,
+          usage,
+          costUsd: cost,
+          status: failure.status,
+          detail: failure.message,
+          afterTokens: content.length > 0,
+        });
+      } else {
+        turn.emit({ type: 'done', message, usage, costUsd: cost });
+      }
+      this.release(turn);
+      if (status === 'complete' && !request.conversation.title) {
+        await this.deps.titles.generate(request.actor, request.conversation, request.content, model).catch(() => {});
+      }
+    } catch (err) {
+      // The database refused the final write: the message stays `streaming` and is
+      // recovered as `incomplete` at the next start; the client still hears why.
+      turn.emit({
+        type: 'error',
+        message: { ...placeholder, content, status: 'error' },
+        usage,
+        costUsd: cost,
+        status: 500,
+        detail: `The reply could not be saved: ${(err as Error).message}`,
+        afterTokens: content.length > 0,
+      });
+    } finally {
+      this.release(turn);
+    }
+  }
+
+  private release(turn: LiveTurn): void {
+    if (this.live.get(turn.conversationId) === turn) this.live.delete(turn.conversationId);
+  }
+
+  private async commitTurnEnd(input: {
+    turn: LiveTurn;
+    actor: Actor | null;
+    placeholder: Message;
+    model: ResolvedModel;
+    content: string;
+    status: Message['status'];
+    usage: TurnUsage;
+    cost: number;
+    ttftMs: number | null;
+    metadata: Record<string, unknown>;
+  }): Promise<Message> {
+    const { placeholder, usage } = input;
+    return this.deps.db.transaction(async (tx) => {
+      const now = new Date();
+      const [message] = await tx
+        .update(messages)
+        .set({
+          content: input.content,
+          status: input.status,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          costUsd: input.cost,
+          ttftMs: input.ttftMs,
+          metadata: input.metadata,
+          updatedAt: now,
+        })
+        .where(eq(messages.id, placeholder.id))
+        .returning();
+      await tx.insert(usageEvents).values({
+        id: newId(),
+        userId: input.actor?.userId ?? null,
+        conversationId: input.turn.conversationId,
+        messageId: placeholder.id,
+        kind: 'chat',
+        model: input.model.entry.id,
+        provider: input.model.entry.provider,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        costUsd: input.cost,
+        estimated: usage.estimated,
+        createdAt: now,
+      });
+      await tx.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, input.turn.conversationId));
+      // A message deleted while its reply was streaming stays deleted; the row is still returned.
+      return message ?? { ...placeholder, content: input.content, status: input.status };
+    });
+  }
+}
+
+export function estimateUsage(prompt: PromptMessage[], completion: string): TurnUsage {
+  const promptTokens = estimatePromptTokens(prompt);
+  const completionTokens = estimateTextTokens(completion);
+  return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
+}
+
+function toTurnError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ProviderError) return errors.upstream(err.message);
+  return errors.upstream(`The model provider failed: ${(err as Error)?.message ?? String(err)}`);
+}

@@ -1,0 +1,215 @@
+import { and, count, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { conversations, files, messages } from '../../db/schema.ts';
+import type { ModelRegistry } from '../../providers/catalog.ts';
+import type { EventBus } from '../../realtime/event-bus.ts';
+import { type Actor, isAdmin } from '../actor.ts';
+import { errors } from '../errors.ts';
+import { isUuid, newId } from '../ids.ts';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+export type Conversation = ConversationRow & { messageCount: number };
+
+export interface CreateConversationInput {
+  title?: string | null;
+  model?: string | null;
+  systemPrompt?: string | null;
+  temperature?: number | null;
+  maxTokens?: number | null;
+  assistantId?: string | null;
+  language?: string | null;
+  sessionKey?: string | null;
+  id?: string;
+}
+
+export interface ListOptions {
+  offset: number;
+  limit: number;
+  archived?: boolean;
+  model?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+// Counted on read, so it is right after any insert or delete by any path.
+const messageCount = sql<number>`(select count(*)::int from "messages" m where m.conversation_id = "conversations"."id" and m.deleted_at is null)`;
+
+export class ConversationsService {
+  private readonly deps: { db: Db; models: ModelRegistry; bus: EventBus };
+  constructor(deps: { db: Db; models: ModelRegistry; bus: EventBus }) {
+    this.deps = deps;
+  }
+
+  /** Creates a conversation owned by the actor (or, with a null actor, an anonymous one). */
+  async create(actor: Actor | null, input: CreateConversationInput): Promise<Conversation> {
+    const model = this.deps.models.resolve(input.model ?? this.deps.models.defaultModel).entry.id;
+    const [row] = await this.deps.db
+      .insert(conversations)
+      .values({
+        id: input.id ?? newId(),
+        userId: actor?.userId ?? null,
+        applicationId: actor?.apiKeyId ?? null,
+        assistantId: input.assistantId ?? null,
+        sessionKey: input.sessionKey ?? null,
+        title: input.title ?? null,
+        model,
+        systemPrompt: input.systemPrompt ?? null,
+        temperature: input.temperature ?? null,
+        maxTokens: input.maxTokens ?? null,
+        language: input.language ?? null,
+      })
+      .returning();
+    return { ...row, messageCount: 0 };
+  }
+
+  /** The conversation if it exists (not deleted) and the actor may use it: 404 before 403. */
+  async get(actor: Actor, id: string): Promise<Conversation> {
+    const conversation = await this.find(id);
+    if (!conversation) throw errors.notFound('Conversation');
+    if (conversation.userId !== actor.userId && !isAdmin(actor)) throw errors.forbidden();
+    return conversation;
+  }
+
+  /** A live conversation by id, without authorization: for callers that authorize by other means. */
+  async find(id: string): Promise<Conversation | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.deps.db
+      .select({ ...conversationColumns, messageCount })
+      .from(conversations)
+      .where(and(eq(conversations.id, id), isNull(conversations.deletedAt)));
+    return row;
+  }
+
+  async findBySessionKey(sessionKey: string): Promise<Conversation | undefined> {
+    const [row] = await this.deps.db
+      .select({ ...conversationColumns, messageCount })
+      .from(conversations)
+      .where(and(eq(conversations.sessionKey, sessionKey), isNull(conversations.deletedAt)));
+    return row;
+  }
+
+  /** The user's conversations, most recent activity first. */
+  async list(actor: Actor, userId: string, opts: ListOptions): Promise<{ items: Conversation[]; total: number }> {
+    if (userId !== actor.userId && !isAdmin(actor)) throw errors.forbidden();
+    const where = and(...listFilters(userId, opts));
+    const [items, [{ total }]] = await Promise.all([
+      this.deps.db
+        .select({ ...conversationColumns, messageCount })
+        .from(conversations)
+        .where(where)
+        .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+        .limit(opts.limit)
+        .offset(opts.offset),
+      this.deps.db.select({ total: count() }).from(conversations).where(where),
+    ]);
+    return { items, total };
+  }
+
+  async update(
+    actor: Actor,
+    id: string,
+    patch: { title?: string | null; model?: string; archived?: boolean; systemPrompt?: string | null },
+  ): Promise<Conversation> {
+    const current = await this.get(actor, id);
+    const set: Partial<ConversationRow> = { updatedAt: new Date() };
+    if (patch.title !== undefined) set.title = patch.title;
+    if (patch.systemPrompt !== undefined) set.systemPrompt = patch.systemPrompt;
+    if (patch.model !== undefined) set.model = this.deps.models.resolve(patch.model).entry.id;
+    if (patch.archived !== undefined) set.archivedAt = patch.archived ? (current.archivedAt ?? new Date()) : null;
+    // Archiving is not activity: it keeps the conversation's place in the list.
+    if (patch.archived !== undefined && patch.title === undefined && patch.model === undefined) delete set.updatedAt;
+    const [row] = await this.deps.db.update(conversations).set(set).where(eq(conversations.id, id)).returning();
+    const updated = { ...row, messageCount: current.messageCount };
+    this.deps.bus.publish({ sessionId: id, event: 'session.updated', data: updated });
+    return updated;
+  }
+
+  /** Soft-deletes the conversation with its messages and files, at once and together. */
+  async delete(actor: Actor, id: string): Promise<void> {
+    await this.get(actor, id);
+    await this.softDelete(id);
+  }
+
+  async softDelete(id: string): Promise<void> {
+    const now = new Date();
+    await this.deps.db.transaction(async (tx) => {
+      await tx.update(conversations).set({ deletedAt: now }).where(eq(conversations.id, id));
+      await tx
+        .update(messages)
+        .set({ deletedAt: now })
+        .where(and(eq(messages.conversationId, id), isNull(messages.deletedAt)));
+      await tx
+        .update(files)
+        .set({ deletedAt: now })
+        .where(and(eq(files.conversationId, id), isNull(files.deletedAt)));
+    });
+    this.deps.bus.publish({ sessionId: id, event: 'session.deleted', data: { session_id: id } });
+  }
+
+  /** Marks activity so the conversation moves to the top of its owner's list. */
+  async touch(id: string, db: Pick<Db, 'update'> = this.deps.db): Promise<void> {
+    await db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, id));
+  }
+
+  /** Restores a soft-deleted conversation (admins only, until the purge). */
+  async restore(actor: Actor, id: string): Promise<Conversation> {
+    if (!isAdmin(actor)) throw errors.forbidden();
+    if (!isUuid(id)) throw errors.notFound('Conversation');
+    const [row] = await this.deps.db.select().from(conversations).where(eq(conversations.id, id));
+    if (!row) throw errors.notFound('Conversation');
+    if (row.deletedAt) {
+      const deletedAt = row.deletedAt;
+      await this.deps.db.transaction(async (tx) => {
+        await tx.update(conversations).set({ deletedAt: null }).where(eq(conversations.id, id));
+        // Only what was deleted with the conversation comes back, not messages deleted on their own before.
+        await tx
+          .update(messages)
+          .set({ deletedAt: null })
+          .where(and(eq(messages.conversationId, id), eq(messages.deletedAt, deletedAt)));
+        await tx
+          .update(files)
+          .set({ deletedAt: null })
+          .where(and(eq(files.conversationId, id), eq(files.deletedAt, deletedAt)));
+      });
+    }
+    const restored = await this.find(id);
+    if (!restored) throw errors.notFound('Conversation');
+    return restored;
+  }
+
+  /** Removes for good what was soft-deleted before the cutoff. */
+  async purge(before: Date): Promise<{ conversations: number; messages: number; files: number }> {
+    return this.deps.db.transaction(async (tx) => {
+      const deletedFiles = await tx
+        .delete(files)
+        .where(and(isNotNull(files.deletedAt), lt(files.deletedAt, before)))
+        .returning({ id: files.id });
+      const deletedMessages = await tx
+        .delete(messages)
+        .where(and(isNotNull(messages.deletedAt), lt(messages.deletedAt, before)))
+        .returning({ id: messages.id });
+      const deletedConversations = await tx
+        .delete(conversations)
+        .where(and(isNotNull(conversations.deletedAt), lt(conversations.deletedAt, before)))
+        .returning({ id: conversations.id });
+      return {
+        conversations: deletedConversations.length,
+        messages: deletedMessages.length,
+        files: deletedFiles.length,
+      };
+    });
+  }
+}
+
+const conversationColumns = getTableColumns(conversations);
+
+function listFilters(userId: string, opts: ListOptions): SQL[] {
+  const filters: SQL[] = [eq(conversations.userId, userId), isNull(conversations.deletedAt)];
+  if (opts.archived !== undefined) {
+    filters.push(opts.archived ? isNotNull(conversations.archivedAt) : isNull(conversations.archivedAt));
+  }
+  if (opts.model) filters.push(eq(conversations.model, opts.model));
+  if (opts.createdFrom) filters.push(gte(conversations.createdAt, opts.createdFrom));
+  if (opts.createdTo) filters.push(lt(conversations.createdAt, opts.createdTo));
+  return filters;
+}

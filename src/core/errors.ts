@@ -1,0 +1,73 @@
+// The one catalog of domain errors. The core throws these; each HTTP surface maps
+// them to its own error shape, keeping the status and the message.
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'validation'
+  | 'payload_too_large'
+  | 'rate_limited'
+  | 'upstream'
+  | 'unavailable';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  validation: 422,
+  payload_too_large: 413,
+  rate_limited: 429,
+  upstream: 502,
+  unavailable: 503,
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra fields a surface may show (missing variables, retry delay, ...). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    this.status = STATUS[code];
+    this.details = details;
+  }
+}
+
+export const errors = {
+  badRequest: (message: string, details?: Record<string, unknown>) => new AppError('bad_request', message, details),
+  unauthorized: (message = 'Could not validate credentials') => new AppError('unauthorized', message),
+  forbidden: (message = 'Access denied') => new AppError('forbidden', message),
+  notFound: (what: string) => new AppError('not_found', `${what} not found`),
+  conflict: (message: string) => new AppError('conflict', message),
+  validation: (message: string, details?: Record<string, unknown>) => new AppError('validation', message, details),
+  tooLarge: (message: string) => new AppError('payload_too_large', message),
+  rateLimited: (message: string, details: { retryAfterSeconds: number; limit: number; remaining: number; resetSeconds: number }) =>
+    new AppError('rate_limited', message, details),
+  upstream: (message: string) => new AppError('upstream', message),
+  unknownModel: (model: string) => new AppError('bad_request', `Model '${model}' is not available`, { model }),
+};
+
+/** PostgreSQL SQLSTATE codes we map to domain errors; anything else stays a 500. */
+export function fromDatabaseError(err: unknown): AppError | undefined {
+  const code = findSqlState(err);
+  if (code === '23505') return errors.conflict('Resource already exists');
+  if (code === '23503') return errors.notFound('Referenced resource');
+  if (code === '22P02' || code === '22007' || code === '22008') return errors.badRequest('Invalid value');
+  return undefined;
+}
+
+function findSqlState(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { usageEvents } from '../../db/schema.ts';
+import type { Actor } from '../actor.ts';
+
+export interface UsageTotals {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+  requests: number;
+}
+
+export interface UsageSummary extends UsageTotals {
+  start_date: string;
+  end_date: string;
+  daily: Array<UsageTotals & { date: string }>;
+  by_model: Array<UsageTotals & { model: string }>;
+}
+
+const totals = {
+  prompt_tokens: sql<number>`coalesce(sum(${usageEvents.promptTokens}), 0)::int`,
+  completion_tokens: sql<number>`coalesce(sum(${usageEvents.completionTokens}), 0)::int`,
+  total_tokens: sql<number>`coalesce(sum(${usageEvents.promptTokens} + ${usageEvents.completionTokens}), 0)::int`,
+  cost_usd: sql<number>`coalesce(sum(${usageEvents.costUsd}), 0)::float8`,
+  requests: sql<number>`count(*)::int`,
+};
+
+export class UsageService {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** The actor's usage over [start, end] (whole UTC days), with daily and per-model breakdowns. */
+  async summary(actor: Actor, range: { start: string; end: string }): Promise<UsageSummary> {
+    const from = new Date(`${range.start}T00:00:00Z`);
+    const to = new Date(new Date(`${range.end}T00:00:00Z`).getTime() + 86_400_000);
+    const where = and(eq(usageEvents.userId, actor.userId), gte(usageEvents.createdAt, from), lt(usageEvents.createdAt, to));
+    const day = sql<string>`to_char(${usageEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`;
+    const [[overall], daily, byModel] = await Promise.all([
+      this.db.select(totals).from(usageEvents).where(where),
+      this.db.select({ date: day, ...totals }).from(usageEvents).where(where).groupBy(day).orderBy(day),
+      this.db
+        .select({ model: usageEvents.model, ...totals })
+        .from(usageEvents)
+        .where(where)
+        .groupBy(usageEvents.model)
+        .orderBy(usageEvents.model),
+    ]);
+    return { start_date: range.start, end_date: range.end, ...overall, daily, by_model: byModel };
+  }
+
+  /** Tokens the user's model calls used since the start of the current UTC day. */
+  async tokensToday(userId: string): Promise<number> {
+    const today = new Date();
+    today.setUTCHours(0, 0, 0, 0);
+    const [row] = await this.db
+      .select({ total: totals.total_tokens })
+      .from(usageEvents)
+      .where(and(eq(usageEvents.userId, userId), gte(usageEvents.createdAt, today)));
+    return row.total;
+  }
+}

@@ -1,0 +1,243 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+const updatedAt = () => ts('updated_at').notNull().defaultNow();
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+export type Role = 'user' | 'admin';
+export type Tier = 'free' | 'pro' | 'enterprise';
+export type MessageRole = 'system' | 'user' | 'assistant';
+export type MessageStatus = 'complete' | 'streaming' | 'incomplete' | 'error';
+
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    // Stored lower-cased: emails are compared case-insensitively.
+    email: text('email').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    displayName: text('display_name'),
+    role: text('role').$type<Role>().notNull().default('user'),
+    tier: text('tier').$type<Tier>().notNull().default('free'),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('users_email_key').on(t.email)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId, t.createdAt)],
+);
+
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // Every token issued from one login shares a family; reuse of a rotated token revokes the family.
+    familyId: uuid('family_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    revokedAt: ts('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)],
+);
+
+export const assistants = pgTable(
+  'assistants',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    model: text('model').notNull(),
+    systemPrompt: text('system_prompt'),
+    temperature: real('temperature'),
+    maxTokens: integer('max_tokens'),
+    userAuthentication: boolean('user_authentication').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('assistants_owner_idx').on(t.ownerId, t.createdAt)],
+);
+
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey(),
+    // Null only for an anonymous session of a public assistant.
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    assistantId: uuid('assistant_id').references(() => assistants.id, { onDelete: 'set null' }),
+    // A client-chosen session id that is not a UUID (seed 001 lets clients name sessions).
+    sessionKey: text('session_key'),
+    applicationId: uuid('application_id'),
+    title: text('title'),
+    model: text('model').notNull(),
+    systemPrompt: text('system_prompt'),
+    temperature: real('temperature'),
+    maxTokens: integer('max_tokens'),
+    language: text('language'),
+    archivedAt: ts('archived_at'),
+    deletedAt: ts('deleted_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('conversations_user_updated_idx').on(t.userId, t.updatedAt.desc(), t.id.desc()),
+    index('conversations_user_created_idx').on(t.userId, t.createdAt.desc()),
+    index('conversations_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
+    uniqueIndex('conversations_session_key_key').on(t.sessionKey),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    role: text('role').$type<MessageRole>().notNull(),
+    content: text('content').notNull(),
+    model: text('model'),
+    status: text('status').$type<MessageStatus>().notNull().default('complete'),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    ttftMs: integer('ttft_ms'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [
+    index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
+    index('messages_streaming_idx').on(t.status).where(sql`${t.status} = 'streaming'`),
+    index('messages_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
+  ],
+);
+
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    messageId: uuid('message_id').references(() => messages.id, { onDelete: 'set null' }),
+    kind: text('kind').$type<'chat' | 'preview' | 'title'>().notNull(),
+    model: text('model').notNull(),
+    provider: text('provider').notNull(),
+    promptTokens: integer('prompt_tokens').notNull(),
+    completionTokens: integer('completion_tokens').notNull(),
+    costUsd: doublePrecision('cost_usd').notNull(),
+    estimated: boolean('estimated').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('usage_events_user_created_idx').on(t.userId, t.createdAt)],
+);
+
+export const prompts = pgTable(
+  'prompts',
+  {
+    id: uuid('id').primaryKey(),
+    // Null owner: a system template, listed to everyone and read-only to users.
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    scenario: text('scenario'),
+    description: text('description'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    isTemplate: boolean('is_template').notNull().default(false),
+    usageCount: integer('usage_count').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('prompts_owner_updated_idx').on(t.ownerId, t.updatedAt.desc()), index('prompts_scenario_idx').on(t.scenario)],
+);
+
+export const files = pgTable(
+  'files',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'cascade' }),
+    assistantId: uuid('assistant_id').references(() => assistants.id, { onDelete: 'cascade' }),
+    filename: text('filename').notNull(),
+    mimeType: text('mime_type').notNull(),
+    size: integer('size').notNull(),
+    sha256: text('sha256').notNull(),
+    pageCount: integer('page_count').notNull(),
+    extractedText: text('extracted_text').notNull(),
+    data: bytea('data').notNull(),
+    createdAt: createdAt(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [
+    uniqueIndex('files_conversation_sha_key').on(t.conversationId, t.sha256),
+    uniqueIndex('files_assistant_sha_key').on(t.assistantId, t.sha256),
+    index('files_conversation_idx').on(t.conversationId, t.createdAt),
+    index('files_assistant_idx').on(t.assistantId, t.createdAt),
+  ],
+);
+
+export const fileChunks = pgTable(
+  'file_chunks',
+  {
+    id: uuid('id').primaryKey(),
+    fileId: uuid('file_id')
+      .notNull()
+      .references(() => files.id, { onDelete: 'cascade' }),
+    page: integer('page').notNull(),
+    position: integer('position').notNull(),
+    content: text('content').notNull(),
+    tokens: integer('tokens').notNull(),
+    search: tsvector('search')
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english', content)`),
+  },
+  (t) => [index('file_chunks_file_idx').on(t.fileId, t.page, t.position), index('file_chunks_search_idx').using('gin', t.search)],
+);

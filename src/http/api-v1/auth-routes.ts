@@ -1,0 +1,127 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Session } from '../../core/accounts/accounts-service.ts';
+import type { Core } from '../../core/index.ts';
+import { actorOf, requireAuth } from '../plugins/auth.ts';
+import { presentApiKey, presentUser } from './presenters.ts';
+import * as s from './schemas.ts';
+
+const presentSession = (session: Session) => ({
+  access_token: session.accessToken,
+  refresh_token: session.refreshToken,
+  token_type: 'bearer' as const,
+  expires_in: session.expiresIn,
+  user: presentUser(session.user),
+});
+
+export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const auth = requireAuth(core.authenticator);
+  const tags = ['auth'];
+  const open = { tags, security: [] };
+
+  app.post(
+    '/register',
+    {
+      schema: {
+        ...open,
+        summary: 'Create an account (the first one becomes admin)',
+        body: s.registerBody,
+        response: { 201: s.tokenResponseSchema, 403: s.detailSchema, 409: s.detailSchema, 422: s.detailSchema },
+      },
+    },
+    async (request, reply) => {
+      const { email, password, display_name } = request.body;
+      const session = await core.accounts.register({ email, password, displayName: display_name });
+      return reply.status(201).send(presentSession(session));
+    },
+  );
+
+  app.post(
+    '/login',
+    {
+      schema: {
+        ...open,
+        summary: 'Exchange email and password for tokens',
+        body: s.loginBody,
+        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 403: s.detailSchema, 422: s.detailSchema },
+      },
+    },
+    async (request) => presentSession(await core.accounts.login(request.body)),
+  );
+
+  app.post(
+    '/refresh',
+    {
+      schema: {
+        ...open,
+        summary: 'Rotate a refresh token; a reused one revokes its family',
+        body: s.refreshBody,
+        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 422: s.detailSchema },
+      },
+    },
+    async (request) => presentSession(await core.accounts.refresh(request.body.refresh_token)),
+  );
+
+  app.post(
+    '/logout',
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Revoke the given refresh token, or every session of the caller',
+        body: s.logoutBody,
+        response: s.withErrors({ 200: s.messageOnlySchema }),
+      },
+    },
+    async (request) => {
+      await core.accounts.logout(actorOf(request), request.body?.refresh_token);
+      return { message: 'Logged out' };
+    },
+  );
+
+  app.get(
+    '/me',
+    { preHandler: auth, schema: { tags, summary: 'The signed-in user', response: s.withErrors({ 200: s.userSchema }) } },
+    async (request) => presentUser(await core.accounts.me(actorOf(request))),
+  );
+
+  app.post(
+    '/api-keys',
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Create an API key (shown once)',
+        body: s.apiKeyCreateBody,
+        response: s.withErrors({ 201: s.apiKeyCreatedSchema }),
+      },
+    },
+    async (request, reply) => {
+      const { key, apiKey } = await core.apiKeys.create(actorOf(request), request.body.name);
+      return reply.status(201).send({ ...presentApiKey(apiKey), key });
+    },
+  );
+
+  app.get(
+    '/api-keys',
+    {
+      preHandler: auth,
+      schema: { tags, summary: 'The caller’s active API keys', response: s.withErrors({ 200: z.array(s.apiKeySchema) }) },
+    },
+    async (request) => (await core.apiKeys.list(actorOf(request))).map(presentApiKey),
+  );
+
+  app.delete(
+    '/api-keys/:id',
+    {
+      preHandler: auth,
+      schema: { tags, summary: 'Revoke an API key', params: s.idParams, response: s.withErrors({ 204: z.null() }) },
+    },
+    async (request, reply) => {
+      await core.apiKeys.revoke(actorOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,134 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Core } from '../../core/index.ts';
+import { actorOf, requireAuth } from '../plugins/auth.ts';
+import { presentConversation, presentMessage } from './presenters.ts';
+import * as s from './schemas.ts';
+
+export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  app.addHook('preHandler', requireAuth(core.authenticator));
+  const tags = ['conversations'];
+  const one = s.withErrors({ 200: s.conversationSchema });
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'Create a conversation',
+        body: s.conversationCreateBody,
+        response: s.withErrors({ 201: s.conversationSchema, 400: s.detailSchema }),
+      },
+    },
+    async (request, reply) => {
+      const { title, model, system_prompt } = request.body;
+      const conversation = await core.conversations.create(actorOf(request), { title, model, systemPrompt: system_prompt });
+      return reply.status(201).send(presentConversation(conversation));
+    },
+  );
+
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        summary: 'List conversations, most recent activity first',
+        querystring: s.conversationListQuery,
+        response: s.withErrors({ 200: s.conversationListSchema }),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { skip, limit, archived } = request.query;
+      const { items, total } = await core.conversations.list(actor, actor.userId, { offset: skip, limit, archived });
+      return { items: items.map(presentConversation), total, skip, limit };
+    },
+  );
+
+  app.get('/:id', { schema: { tags, summary: 'Get a conversation', params: s.idParams, response: one } }, async (request) =>
+    presentConversation(await core.conversations.get(actorOf(request), request.params.id)),
+  );
+
+  app.put(
+    '/:id',
+    { schema: { tags, summary: 'Rename a conversation', params: s.idParams, body: s.conversationUpdateBody, response: one } },
+    async (request) =>
+      presentConversation(await core.conversations.update(actorOf(request), request.params.id, { title: request.body.title })),
+  );
+
+  app.post(
+    '/:id/archive',
+    { schema: { tags, summary: 'Archive a conversation', params: s.idParams, response: one } },
+    async (request) =>
+      presentConversation(await core.conversations.update(actorOf(request), request.params.id, { archived: true })),
+  );
+
+  app.post(
+    '/:id/unarchive',
+    { schema: { tags, summary: 'Unarchive a conversation', params: s.idParams, response: one } },
+    async (request) =>
+      presentConversation(await core.conversations.update(actorOf(request), request.params.id, { archived: false })),
+  );
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a conversation with its messages and files',
+        params: s.idParams,
+        response: s.withErrors({ 200: s.messageOnlySchema }),
+      },
+    },
+    async (request) => {
+      await core.conversations.delete(actorOf(request), request.params.id);
+      return { message: 'Conversation deleted successfully' };
+    },
+  );
+
+  app.get(
+    '/:id/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'List a conversation’s messages, oldest first',
+        params: s.idParams,
+        querystring: s.messageListQuery,
+        response: s.withErrors({ 200: z.array(s.messageSchema) }),
+      },
+    },
+    async (request) => {
+      const { skip, limit } = request.query;
+      const { items } = await core.messages.list(actorOf(request), request.params.id, { offset: skip, limit });
+      return items.map(presentMessage);
+    },
+  );
+
+  app.post(
+    '/:id/messages',
+    {
+      schema: {
+        tags: ['messages'],
+        summary: 'Send a message and get the AI response',
+        params: s.idParams,
+        body: s.sendMessageBody,
+        response: s.withErrors({ 200: s.sendMessageResponse, 400: s.detailSchema, 409: s.detailSchema, 502: s.detailSchema }),
+      },
+    },
+    async (request) => {
+      const result = await core.chat.send(actorOf(request), request.params.id, request.body);
+      return {
+        user_message: presentMessage(result.userMessage),
+        assistant_message: presentMessage(result.assistantMessage),
+        usage: {
+          prompt_tokens: result.usage.promptTokens,
+          completion_tokens: result.usage.completionTokens,
+          total_tokens: result.usage.totalTokens,
+        },
+        cost_usd: result.costUsd,
+      };
+    },
+  );
+};

@@ -1,0 +1,12 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Core } from '../../core/index.ts';
+import { authRoutes } from './auth-routes.ts';
+import { conversationRoutes } from './conversation-routes.ts';
+import { usageRoutes } from './usage-routes.ts';
+
+/** Seed 000's surface: accounts, conversations, messages, usage and models under /api/v1. */
+export const apiV1Routes: FastifyPluginAsync<{ core: Core }> = async (app, { core }) => {
+  await app.register(authRoutes, { core, prefix: '/auth' });
+  await app.register(conversationRoutes, { core, prefix: '/conversations' });
+  await app.register(usageRoutes, { core });
+};

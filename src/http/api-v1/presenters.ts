@@ -1,0 +1,53 @@
+import type { User } from '../../core/accounts/accounts-service.ts';
+import type { ApiKey } from '../../core/accounts/api-keys-service.ts';
+import type { Conversation } from '../../core/conversations/conversations-service.ts';
+import type { Message } from '../../core/conversations/messages-service.ts';
+
+const iso = (d: Date) => d.toISOString();
+
+export const presentUser = (u: User) => ({
+  id: u.id,
+  email: u.email,
+  display_name: u.displayName,
+  role: u.role,
+  tier: u.tier,
+  is_active: u.active,
+  created_at: iso(u.createdAt),
+});
+
+export const presentApiKey = (k: ApiKey) => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  created_at: iso(k.createdAt),
+  last_used_at: k.lastUsedAt ? iso(k.lastUsedAt) : null,
+});
+
+export const presentConversation = (c: Conversation) => ({
+  id: c.id,
+  user_id: c.userId,
+  title: c.title,
+  model: c.model,
+  system_prompt: c.systemPrompt,
+  message_count: c.messageCount,
+  archived: c.archivedAt !== null,
+  archived_at: c.archivedAt ? iso(c.archivedAt) : null,
+  created_at: iso(c.createdAt),
+  updated_at: iso(c.updatedAt),
+});
+
+export const presentMessage = (m: Message) => ({
+  id: m.id,
+  conversation_id: m.conversationId,
+  role: m.role,
+  content: m.content,
+  model: m.model,
+  status: m.status,
+  prompt_tokens: m.promptTokens,
+  completion_tokens: m.completionTokens,
+  total_tokens: m.promptTokens + m.completionTokens,
+  cost_usd: m.costUsd,
+  metadata: m.metadata,
+  created_at: iso(m.createdAt),
+  updated_at: iso(m.updatedAt),
+});

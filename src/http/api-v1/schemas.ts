@@ -1,0 +1,154 @@
+import { z } from 'zod';
+
+export const detailSchema = z.object({ detail: z.unknown() }).describe('Error: {"detail": message} or, for 422, a list of field errors');
+export const messageOnlySchema = z.object({ message: z.string() });
+
+const errorResponses = { 401: detailSchema, 403: detailSchema, 404: detailSchema, 422: detailSchema, 429: detailSchema };
+/** The error statuses every authenticated route may answer, for the OpenAPI document. */
+export const withErrors = <T extends Record<number, z.ZodType>>(ok: T) => ({ ...errorResponses, ...ok });
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  display_name: z.string().nullable(),
+  role: z.enum(['user', 'admin']),
+  tier: z.enum(['free', 'pro', 'enterprise']),
+  is_active: z.boolean(),
+  created_at: z.string(),
+});
+
+export const tokenResponseSchema = z.object({
+  access_token: z.string(),
+  refresh_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_in: z.number().int(),
+  user: userSchema,
+});
+
+export const registerBody = z.object({
+  email: z.email().max(254),
+  password: z.string().min(8).max(256),
+  display_name: z.string().trim().min(1).max(100).nullish(),
+});
+export const loginBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) });
+export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) });
+export const logoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).optional();
+
+export const apiKeyCreateBody = z.object({ name: z.string().trim().min(1).max(100) });
+export const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+});
+export const apiKeyCreatedSchema = apiKeySchema.extend({ key: z.string().describe('The key itself: shown this once') });
+
+export const idParams = z.object({ id: z.uuid() });
+
+export const conversationSchema = z.object({
+  id: z.string(),
+  user_id: z.string().nullable(),
+  title: z.string().nullable(),
+  model: z.string(),
+  system_prompt: z.string().nullable(),
+  message_count: z.number().int(),
+  archived: z.boolean(),
+  archived_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const conversationCreateBody = z.object({
+  title: z.string().trim().min(1).max(200).nullish(),
+  model: z.string().min(1).max(100).nullish(),
+  system_prompt: z.string().max(20_000).nullish(),
+});
+export const conversationUpdateBody = z.object({
+  title: z.string().trim().min(1).max(200),
+});
+
+const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const conversationListQuery = z.object({
+  skip: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  archived: queryBool.default(false),
+});
+export const conversationListSchema = z.object({
+  items: z.array(conversationSchema),
+  total: z.number().int(),
+  skip: z.number().int(),
+  limit: z.number().int(),
+});
+
+export const messageSchema = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+  model: z.string().nullable(),
+  status: z.enum(['complete', 'streaming', 'incomplete', 'error']),
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  cost_usd: z.number(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const messageListQuery = z.object({
+  skip: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(200).default(100),
+});
+
+export const sendMessageBody = z.object({
+  content: z.string().trim().min(1).max(100_000),
+  model: z.string().min(1).max(100).optional(),
+});
+
+export const usageSchema = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
+
+export const sendMessageResponse = z.object({
+  user_message: messageSchema,
+  assistant_message: messageSchema,
+  usage: usageSchema,
+  cost_usd: z.number(),
+});
+
+const isoDate = z.iso.date();
+export const usageQuery = z
+  .object({ start_date: isoDate.optional(), end_date: isoDate.optional() })
+  .refine((q) => !q.start_date || !q.end_date || q.start_date <= q.end_date, {
+    message: 'start_date must not be after end_date',
+    path: ['start_date'],
+  });
+
+const totalsShape = {
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  cost_usd: z.number(),
+  requests: z.number().int(),
+};
+export const usageSummarySchema = z.object({
+  start_date: z.string(),
+  end_date: z.string(),
+  ...totalsShape,
+  daily: z.array(z.object({ date: z.string(), ...totalsShape })),
+  by_model: z.array(z.object({ model: z.string(), ...totalsShape })),
+});
+
+export const modelSchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  context_window: z.number().int(),
+  input_price_per_million: z.number(),
+  output_price_per_million: z.number(),
+});
+export const modelListSchema = z.object({ default_model: z.string(), models: z.array(modelSchema) });

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Core } from '../../core/index.ts';
+import { actorOf, requireAuth } from '../plugins/auth.ts';
+import * as s from './schemas.ts';
+
+const DEFAULT_RANGE_DAYS = 30;
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const auth = requireAuth(core.authenticator);
+
+  app.get(
+    '/tokens/usage',
+    {
+      preHandler: auth,
+      schema: {
+        tags: ['usage'],
+        summary: 'Token usage and cost with daily and per-model breakdowns (default: the last 30 days)',
+        querystring: s.usageQuery,
+        response: s.withErrors({ 200: s.usageSummarySchema }),
+      },
+    },
+    async (request) => {
+      const end = request.query.end_date ?? day(new Date());
+      const start =
+        request.query.start_date ?? day(new Date(new Date(`${end}T00:00:00Z`).getTime() - (DEFAULT_RANGE_DAYS - 1) * 86_400_000));
+      return core.usage.summary(actorOf(request), { start, end });
+    },
+  );
+
+  app.get(
+    '/models',
+    {
+      preHandler: auth,
+      schema: { tags: ['models'], summary: 'Models offered by the configured providers', response: s.withErrors({ 200: s.modelListSchema }) },
+    },
+    async () => ({
+      default_model: core.models.defaultModel,
+      models: core.models.list().map((m) => ({
+        id: m.id,
+        provider: m.provider,
+        context_window: m.context_window,
+        input_price_per_million: m.input_per_million,
+        output_price_per_million: m.output_per_million,
+      })),
+    }),
+  );
+};

@@ -1,0 +1,56 @@
+export type SessionEventName =
+  | 'message.created'
+  | 'message.updated'
+  | 'message.deleted'
+  | 'session.updated'
+  | 'session.deleted';
+
+export interface SessionEvent {
+  sessionId: string;
+  event: SessionEventName;
+  data: unknown;
+}
+
+export type SessionEventListener = (event: SessionEvent) => void;
+
+/**
+ * Changes to a session, published by the core and pushed to that session's sockets.
+ * In-process by default; a Redis implementation fans events out across instances.
+ */
+export interface EventBus {
+  publish(event: SessionEvent): void;
+  subscribe(sessionId: string, listener: SessionEventListener): () => void;
+  close(): Promise<void>;
+}
+
+export class InProcessEventBus implements EventBus {
+  private readonly listeners = new Map<string, Set<SessionEventListener>>();
+
+  publish(event: SessionEvent): void {
+    this.deliver(event);
+  }
+
+  /** Hands an event to this process's listeners; also used by bus implementations that receive from elsewhere. */
+  deliver(event: SessionEvent): void {
+    const set = this.listeners.get(event.sessionId);
+    if (!set) return;
+    for (const listener of set) listener(event);
+  }
+
+  subscribe(sessionId: string, listener: SessionEventListener): () => void {
+    let set = this.listeners.get(sessionId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(sessionId, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(sessionId);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,127 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface MockReply {
+  /** Answer this status with an error body instead of a stream. */
+  status?: number;
+  tokens?: string[];
+  /** Delay before the first token and between tokens. */
+  delayMs?: number;
+  firstDelayMs?: number;
+  /** Usage reported at the end; null reports none. */
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  /** Destroy the connection after this many tokens. */
+  dropAfter?: number;
+  /** Accept the request and never answer. */
+  hang?: boolean;
+}
+
+export interface ReceivedRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  /** True when the client closed the connection before the reply ended. */
+  aborted: boolean;
+  finished: boolean;
+}
+
+const DEFAULT_REPLY: MockReply = {
+  tokens: ['Hello', ' from', ' the', ' mock'],
+  usage: { prompt_tokens: 21, completion_tokens: 4 },
+};
+
+/**
+ * An OpenAI-compatible chat completions server on 127.0.0.1, scripted per request:
+ * replies are taken from a queue (the default reply when it is empty).
+ */
+export async function startMockOpenAI() {
+  const queue: MockReply[] = [];
+  const requests: ReceivedRequest[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  let fallback: MockReply = DEFAULT_REPLY;
+
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const record: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
+    requests.push(record);
+    res.on('close', () => {
+      if (!record.finished) record.aborted = true;
+    });
+    if (req.url?.endsWith('/models')) {
+      record.finished = true;
+      return json(res, 200, { object: 'list', data: [] });
+    }
+    const reply = queue.shift() ?? fallback;
+    await answer(res, record, reply, body);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    /** Scripts the next replies, in order. */
+    enqueue(...replies: MockReply[]) {
+      queue.push(...replies);
+    },
+    setDefault(reply: MockReply) {
+      fallback = reply;
+    },
+    /** Requests whose messages look like a chat turn (not a title request). */
+    chatRequests() {
+      return requests.filter((r) => r.body?.max_tokens !== 24);
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type MockOpenAI = Awaited<ReturnType<typeof startMockOpenAI>>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockReply, body: any) {
+  if (reply.hang) return;
+  if (reply.status && reply.status >= 400) {
+    record.finished = true;
+    return json(res, reply.status, { error: { message: `mock failure ${reply.status}`, type: 'server_error' } });
+  }
+  const tokens = reply.tokens ?? DEFAULT_REPLY.tokens!;
+  const id = `chatcmpl-${Date.now()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const chunk = (delta: object, finish: string | null = null, usage: object | null = null) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body?.model, choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.write(chunk({ role: 'assistant', content: '' }));
+  for (let i = 0; i < tokens.length; i++) {
+    const wait = i === 0 ? (reply.firstDelayMs ?? reply.delayMs) : reply.delayMs;
+    if (wait) await sleep(wait);
+    if (res.destroyed) return;
+    if (reply.dropAfter !== undefined && i === reply.dropAfter) {
+      res.socket?.destroy();
+      return;
+    }
+    res.write(chunk({ content: tokens[i] }));
+  }
+  res.write(chunk({}, 'stop'));
+  const usage = reply.usage === undefined ? DEFAULT_REPLY.usage : reply.usage;
+  if (usage && body?.stream_options?.include_usage) {
+    res.write(chunk({}, null, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }));
+  }
+  res.write('data: [DONE]\n\n');
+  record.finished = true;
+  res.end();
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
