@@ -106,6 +106,8 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
     if (wait) await sleep(wait);
     if (res.destroyed) return;
     if (reply.dropAfter !== undefined && i === reply.dropAfter) {
+      // Let what was written reach the client first: destroy() discards unsent writes.
+      await sleep(30);
       res.socket?.destroy();
       return;
     }
