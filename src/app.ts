@@ -5,9 +5,17 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Config } from './config.ts';
 import type { Core } from './core/index.ts';
 import type { Database } from './db/client.ts';
+import { adminRoutes } from './http/admin/index.ts';
+import { aichatRoutes } from './http/aichat/index.ts';
 import { apiV1Routes } from './http/api-v1/index.ts';
+import { assistantChatSurface } from './http/assistant-chat/index.ts';
+import { chatV1Routes } from './http/chat-v1/routes.ts';
+import { fileRoutes } from './http/files/routes.ts';
 import { fastapiErrorHandler } from './http/plugins/errors.ts';
+import { requestLogFields } from './http/plugins/log-serializers.ts';
+import { openaiRoutes } from './http/openai/routes.ts';
 import { opsRoutes } from './http/ops/routes.ts';
+import { promptRoutes } from './http/prompts/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -18,7 +26,8 @@ export interface AppDeps {
 /** The whole HTTP application, with no listening socket: tests and main.ts both build it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: deps.config.logLevel },
+    // Request lines are logged without the `?token=` a websocket may carry.
+    logger: { level: deps.config.logLevel, serializers: { req: requestLogFields } },
     // Request ids are generated, never taken from a client header.
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
@@ -28,6 +37,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('actor', null);
+  // Read by the auth hooks of every surface, which count each authenticated request.
+  app.decorate('requestLimits', deps.core.requestLimits);
 
   await app.register(swagger, {
     openapi: {
@@ -44,5 +55,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(opsRoutes, { database: deps.database, app });
   await app.register(apiV1Routes, { core: deps.core, prefix: '/api/v1' });
+  await app.register(assistantChatSurface, { core: deps.core, prefix: '/api/v1' });
+  await app.register(adminRoutes, { core: deps.core, prefix: '/api/v1/admin' });
+  await app.register(promptRoutes, { core: deps.core, prefix: '/api/chat/prompts' });
+  await app.register(chatV1Routes, { core: deps.core, prefix: '/v1/chat' });
+  // Its own prefixes (/api/chat/sessions/…/upload|files, /api/v1/assistants/…/files) and its own multipart parser.
+  await app.register(fileRoutes, { core: deps.core });
+  // Seed 003: /api/chat/session(s), /api/chat/message(s), /aichat/…, /ws/:session_id, in its own envelope.
+  await app.register(aichatRoutes, { core: deps.core, heartbeatSeconds: deps.config.realtime.heartbeatSeconds });
+  await app.register(openaiRoutes, { core: deps.core, prefix: '/v1' });
   return app;
 }

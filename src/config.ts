@@ -34,6 +34,8 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: positiveInt.default(30),
   PROVIDER_TIMEOUT_MS: positiveInt.default(60_000),
   TURN_TIMEOUT_MS: positiveInt.default(300_000),
+  // A `streaming` reply whose heartbeat is older than this is taken for one whose process died.
+  STALE_TURN_SECONDS: positiveInt.default(60),
   DELETE_RETENTION_DAYS: nonNegativeInt.default(30),
   PURGE_INTERVAL_MINUTES: positiveInt.default(60),
   RATE_LIMIT_FREE_RPM: positiveInt.default(60),
@@ -43,6 +45,8 @@ const envSchema = z.object({
   TOKEN_BUDGET_PRO_DAILY: positiveInt.default(2_000_000),
   TOKEN_BUDGET_ENTERPRISE_DAILY: positiveInt.default(50_000_000),
   WS_HEARTBEAT_SECONDS: positiveInt.default(30),
+  FILE_CONTEXT_TOKENS: positiveInt.default(4000),
+  FILE_CONTEXT_WHOLE_TOKENS: nonNegativeInt.default(2000),
 });
 
 export type Tier = 'free' | 'pro' | 'enterprise';
@@ -78,6 +82,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       anthropic: e.ANTHROPIC_API_KEY ? { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL } : undefined,
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
       turnTimeoutMs: e.TURN_TIMEOUT_MS,
+      staleTurnSeconds: e.STALE_TURN_SECONDS,
     },
     retention: { deleteRetentionDays: e.DELETE_RETENTION_DAYS, purgeIntervalMinutes: e.PURGE_INTERVAL_MINUTES },
     limits: {
@@ -93,6 +98,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       } satisfies Record<Tier, number>,
     },
     realtime: { heartbeatSeconds: e.WS_HEARTBEAT_SECONDS },
+    // Document passages per turn: at most this many tokens; documents this small go in whole.
+    files: { contextTokens: e.FILE_CONTEXT_TOKENS, wholeDocumentTokens: e.FILE_CONTEXT_WHOLE_TOKENS },
   };
 }
 

@@ -4,14 +4,20 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { recoverInterruptedTurns } from './core/chat/recovery.ts';
+import { recoverInterruptedTurns, scheduleTurnRecovery } from './core/chat/recovery.ts';
 import { createCore } from './core/index.ts';
+import { MemoryRateLimiter } from './core/limits/memory-rate-limiter.ts';
+import { RedisRateLimiter } from './core/limits/redis-rate-limiter.ts';
+import { PurgeJob } from './core/retention/purge-job.ts';
 import { openDatabase } from './db/client.ts';
-import { InProcessEventBus } from './realtime/event-bus.ts';
+import { type EventBus, InProcessEventBus } from './realtime/event-bus.ts';
+import { RedisEventBus } from './realtime/redis-event-bus.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** The retention job, also for running a purge on demand. */
+  purge: PurgeJob;
   close(): Promise<void>;
 }
 
@@ -19,21 +25,44 @@ export interface RunningServer {
 export async function startServer(config: Config): Promise<RunningServer> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
-  if (database.kind === 'pglite') await recoverInterruptedTurns(database.db);
-  const bus = new InProcessEventBus();
-  const core = createCore({ config, db: database.db, bus, jwtSecret });
+  const staleSeconds = config.models.staleTurnSeconds;
+  // The embedded database has one process: nothing can be streaming yet. A shared PostgreSQL
+  // may have other instances streaming: only replies whose heartbeat stopped are cut.
+  await recoverInterruptedTurns(database.db, database.kind === 'pglite' ? {} : { staleSeconds });
+  // Set once the app (and its logger) exists; Redis errors before that go unreported.
+  let reportBusError = (_err: unknown) => {};
+  // With Redis, session events reach the sockets of every instance.
+  const bus: EventBus = config.redisUrl
+    ? await RedisEventBus.connect(config.redisUrl, { onError: (err) => reportBusError(err) })
+    : new InProcessEventBus();
+  // With Redis, every instance counts against the same limits.
+  const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter();
+  const core = createCore({ config, db: database.db, bus, jwtSecret, limiter });
   const app = await buildApp({ config, database, core });
+  reportBusError = (err) => app.log.warn({ err }, 'event bus error');
+  const purge = new PurgeJob({
+    conversations: core.conversations,
+    retentionDays: config.retention.deleteRetentionDays,
+    intervalMs: config.retention.purgeIntervalMinutes * 60_000,
+    log: app.log,
+  });
+  const recovery = scheduleTurnRecovery({ db: database.db, staleSeconds, liveIds: () => core.engine.liveMessageIds() });
   await app.listen({ port: config.server.port, host: config.server.host });
+  purge.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   let closing: Promise<void> | undefined;
   return {
     app,
+    purge,
     url: `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`,
     close() {
       closing ??= (async () => {
+        recovery.stop();
+        await purge.stop();
         await core.engine.drain();
         await app.close();
+        await limiter.close();
         await bus.close();
         await database.close();
       })();

@@ -30,6 +30,10 @@ const MIGRATION_LOCK = 7_001_001;
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // An idle connection the server ends (restart, failover, a dropped database) is discarded by
+    // the pool and replaced on the next query; unhandled, its error would crash the process.
+    // end() also resolves before its connections have closed, so this covers shutdown too.
+    pool.on('error', () => {});
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     const client = await pool.connect();
     try {

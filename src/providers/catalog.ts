@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { errors } from '../core/errors.ts';
+import { anthropicProvider } from './anthropic.ts';
 import { echoProvider } from './echo.ts';
 import { openaiProvider } from './openai.ts';
 import type { Provider } from './types.ts';
@@ -91,5 +92,6 @@ export function buildProviders(config: {
 }): ModelRegistryOptions['providers'] {
   const providers: ModelRegistryOptions['providers'] = {};
   if (config.openai) providers.openai = openaiProvider({ ...config.openai, timeoutMs: config.providerTimeoutMs });
+  if (config.anthropic) providers.anthropic = anthropicProvider({ ...config.anthropic, timeoutMs: config.providerTimeoutMs });
   return providers;
 }

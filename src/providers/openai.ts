@@ -33,7 +33,10 @@ export function openaiProvider(opts: { apiKey: string; baseUrl?: string; timeout
             };
           }
         }
+        // The SDK ends an aborted stream quietly: a stall cut off by the idle timer is still a failure.
+        if (idle.timedOut) throw new ProviderError(`The model provider stopped responding for ${opts.timeoutMs} ms`);
       } catch (err) {
+        if (err instanceof ProviderError) throw err;
         if (request.signal.aborted) return;
         throw toProviderError(err, idle.timedOut, opts.timeoutMs);
       } finally {

@@ -37,6 +37,11 @@ export class InProcessEventBus implements EventBus {
     for (const listener of set) listener(event);
   }
 
+  /** Whether anything on this process follows the session. */
+  has(sessionId: string): boolean {
+    return this.listeners.has(sessionId);
+  }
+
   subscribe(sessionId: string, listener: SessionEventListener): () => void {
     let set = this.listeners.get(sessionId);
     if (!set) {

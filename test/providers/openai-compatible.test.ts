@@ -121,3 +121,25 @@ describe('OpenAI-compatible provider against a mock upstream', () => {
     assert.equal(conversation.body.title, 'Moon and tides');
   });
 });
+
+describe('OpenAI-compatible provider that stalls mid-stream', () => {
+  it('cuts the stalled reply off and keeps it as an error, not complete', async () => {
+    const mock = await startMockOpenAI();
+    const server = await startTestServer({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: mock.url, PROVIDER_TIMEOUT_MS: '300' } });
+    try {
+      const api = client(server.url);
+      const user = await registerUser(api);
+      // The second token comes after the idle limit.
+      mock.enqueue({ tokens: ['Half', ' and the rest'], delayMs: 1000, firstDelayMs: 10 });
+      const id = await createConversation(api, user.token, { model: 'gpt-4o', title: 't' });
+      const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'go' }, { token: user.token });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.assistant_message.content, 'Half');
+      assert.equal(res.body.assistant_message.status, 'error');
+      assert.match(res.body.assistant_message.metadata.error, /stopped responding/);
+    } finally {
+      await server.close();
+      await mock.close();
+    }
+  });
+});

@@ -118,6 +118,10 @@ export class AccountsService {
 
   async updateUser(actor: Actor, userId: string, patch: { tier?: Tier; role?: User['role']; active?: boolean }): Promise<User> {
     if (actor.role !== 'admin') throw errors.forbidden();
+    // An admin demoting or disabling themselves could leave nobody able to undo it.
+    if (userId === actor.userId && (patch.role === 'user' || patch.active === false)) {
+      throw errors.badRequest('Admins cannot remove their own admin role or deactivate themselves');
+    }
     const [user] = await this.deps.db
       .update(users)
       .set({ ...patch, updatedAt: new Date() })

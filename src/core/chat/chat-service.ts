@@ -1,6 +1,6 @@
 import type { Actor } from '../actor.ts';
 import type { ConversationsService } from '../conversations/conversations-service.ts';
-import type { Message } from '../conversations/messages-service.ts';
+import type { Message, MessagesService } from '../conversations/messages-service.ts';
 import { AppError, errors } from '../errors.ts';
 import type { LiveTurn, TurnEvent, TurnUsage } from './live-turn.ts';
 import type { TurnEngine, TurnRequest } from './turn-engine.ts';
@@ -14,8 +14,8 @@ export interface CompletedTurn {
 
 /** Use cases around turns for signed-in users: send and wait, stop, re-attach. */
 export class ChatService {
-  private readonly deps: { conversations: ConversationsService; engine: TurnEngine };
-  constructor(deps: { conversations: ConversationsService; engine: TurnEngine }) {
+  private readonly deps: { conversations: ConversationsService; messages: MessagesService; engine: TurnEngine };
+  constructor(deps: { conversations: ConversationsService; messages: MessagesService; engine: TurnEngine }) {
     this.deps = deps;
   }
 
@@ -26,15 +26,27 @@ export class ChatService {
     return waitForTurn(turn);
   }
 
+  /** Stops the turn in flight and resolves once its partial reply is saved; false when there was none. */
   async stop(actor: Actor, conversationId: string): Promise<boolean> {
     await this.deps.conversations.get(actor, conversationId);
-    return this.deps.engine.stop(conversationId);
+    const turn = this.deps.engine.inFlight(conversationId);
+    if (!turn || !this.deps.engine.stop(conversationId)) return false;
+    await turn.settled;
+    return true;
   }
 
   /** The turn in flight in the conversation, for a client re-attaching to it. */
   async inFlight(actor: Actor, conversationId: string): Promise<LiveTurn | undefined> {
     await this.deps.conversations.get(actor, conversationId);
     return this.deps.engine.inFlight(conversationId);
+  }
+
+  /** What a client re-attaching gets: the turn in flight, or else the last stored reply (if any). */
+  async attach(actor: Actor, conversationId: string): Promise<{ turn: LiveTurn } | { turn: undefined; lastReply: Message | undefined }> {
+    await this.deps.conversations.get(actor, conversationId);
+    const turn = this.deps.engine.inFlight(conversationId);
+    if (turn) return { turn };
+    return { turn: undefined, lastReply: await this.deps.messages.lastReply(conversationId) };
   }
 
   start(request: TurnRequest): Promise<LiveTurn> {

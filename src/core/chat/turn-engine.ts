@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { conversations, messages, usageEvents } from '../../db/schema.ts';
 import { costUsd, type ModelRegistry, type ResolvedModel } from '../../providers/catalog.ts';
@@ -9,6 +9,7 @@ import type { Conversation } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
+import { TurnHeartbeat } from './heartbeat.ts';
 import { LiveTurn, type Source, type TurnUsage } from './live-turn.ts';
 import { buildPrompt } from './prompt.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
@@ -42,6 +43,10 @@ export interface TurnEngineDeps {
   bus: EventBus;
   titles: TitleGenerator;
   turnTimeoutMs: number;
+  /** How often live replies refresh their `updated_at`, so recovery can tell them from dead ones. */
+  heartbeatMs?: number;
+  /** On a PostgreSQL server: a turn's first write does not wait for the WAL flush (see commitTurnStart). */
+  relaxedStartCommit?: boolean;
   context?: ContextSource;
   guard?: TurnGuard;
 }
@@ -55,9 +60,16 @@ export class TurnEngine {
   private readonly deps: TurnEngineDeps;
   private readonly live = new Map<string, LiveTurn>();
   private readonly running = new Set<Promise<unknown>>();
+  private readonly heartbeat: TurnHeartbeat;
 
   constructor(deps: TurnEngineDeps) {
     this.deps = deps;
+    this.heartbeat = new TurnHeartbeat({ db: deps.db, intervalMs: deps.heartbeatMs ?? 15_000 });
+  }
+
+  /** The assistant messages this process is streaming: recovery must leave them alone. */
+  liveMessageIds(): string[] {
+    return this.heartbeat.live;
   }
 
   /** The turn in flight in a conversation, if any. */
@@ -90,6 +102,7 @@ export class TurnEngine {
       });
       await this.deps.guard?.beforeModelCall(request.actor, estimatePromptTokens(prompt));
       const { userMessage, assistantMessage } = await this.commitTurnStart(conversation.id, request.content, model);
+      this.heartbeat.add(assistantMessage.id);
       this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
       if (context?.sources.length) turn.emit({ type: 'sources', sources: context.sources });
@@ -127,31 +140,50 @@ export class TurnEngine {
     return rows;
   }
 
+  /**
+   * Both messages and the conversation's activity in one statement: atomic without an explicit
+   * transaction, one round trip. On a PostgreSQL server the commit does not wait for the WAL
+   * to reach the disk (`synchronous_commit = off`, for this transaction only): the rows are
+   * visible to every reader at once and the model is called without waiting on a disk sync;
+   * only a crash of the database server in the next moments could lose them, and the turn's
+   * final write, which is synchronous, would then fail and say so. The embedded database
+   * lives in this process, so there the commit stays synchronous.
+   */
   private async commitTurnStart(conversationId: string, content: string, model: ResolvedModel) {
-    return this.deps.db.transaction(async (tx) => {
-      const now = new Date();
-      const [userMessage] = await tx
+    const now = new Date();
+    // A millisecond later, so the reply always sorts after the message it answers.
+    const later = new Date(now.getTime() + 1);
+    const insert = (db: Pick<Db, '$with' | 'with' | 'update'>) => {
+      const touch = db.$with('touch').as(
+        db.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, conversationId)).returning({ id: conversations.id }),
+      );
+      return db
+        .with(touch)
         .insert(messages)
-        .values({ id: newId(), conversationId, role: 'user', content, createdAt: now, updatedAt: now })
+        .values([
+          { id: newId(), conversationId, role: 'user', content, createdAt: now, updatedAt: now },
+          {
+            id: newId(),
+            conversationId,
+            role: 'assistant',
+            content: '',
+            model: model.entry.id,
+            status: 'streaming',
+            createdAt: later,
+            updatedAt: later,
+          },
+        ])
         .returning();
-      // A millisecond later, so the reply always sorts after the message it answers.
-      const later = new Date(now.getTime() + 1);
-      const [assistantMessage] = await tx
-        .insert(messages)
-        .values({
-          id: newId(),
-          conversationId,
-          role: 'assistant',
-          content: '',
-          model: model.entry.id,
-          status: 'streaming',
-          createdAt: later,
-          updatedAt: later,
+    };
+    const rows = this.deps.relaxedStartCommit
+      ? await this.deps.db.transaction(async (tx) => {
+          await tx.execute(sql`set local synchronous_commit = off`);
+          return insert(tx);
         })
-        .returning();
-      await tx.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, conversationId));
-      return { userMessage, assistantMessage };
-    });
+      : await insert(this.deps.db);
+    const userMessage = rows.find((m) => m.role === 'user')!;
+    const assistantMessage = rows.find((m) => m.role === 'assistant')!;
+    return { userMessage, assistantMessage };
   }
 
   private async run(
@@ -247,6 +279,7 @@ export class TurnEngine {
         afterTokens: content.length > 0,
       });
     } finally {
+      this.heartbeat.delete(placeholder.id);
       this.release(turn);
     }
   }
@@ -268,40 +301,53 @@ export class TurnEngine {
     metadata: Record<string, unknown>;
   }): Promise<Message> {
     const { placeholder, usage } = input;
-    return this.deps.db.transaction(async (tx) => {
-      const now = new Date();
-      const [message] = await tx
-        .update(messages)
-        .set({
-          content: input.content,
-          status: input.status,
+    const { db } = this.deps;
+    const now = new Date();
+    // One statement, so atomic without an explicit transaction: the reply, its usage event and
+    // the conversation's activity are written together, in one round trip.
+    const usageEvent = db.$with('usage_event').as(
+      db
+        .insert(usageEvents)
+        .values({
+          id: newId(),
+          userId: input.actor?.userId ?? null,
+          conversationId: input.turn.conversationId,
+          messageId: placeholder.id,
+          kind: 'chat',
+          model: input.model.entry.id,
+          provider: input.model.entry.provider,
           promptTokens: usage.promptTokens,
           completionTokens: usage.completionTokens,
           costUsd: input.cost,
-          ttftMs: input.ttftMs,
-          metadata: input.metadata,
-          updatedAt: now,
+          estimated: usage.estimated,
+          createdAt: now,
         })
-        .where(eq(messages.id, placeholder.id))
-        .returning();
-      await tx.insert(usageEvents).values({
-        id: newId(),
-        userId: input.actor?.userId ?? null,
-        conversationId: input.turn.conversationId,
-        messageId: placeholder.id,
-        kind: 'chat',
-        model: input.model.entry.id,
-        provider: input.model.entry.provider,
+        .returning({ id: usageEvents.id }),
+    );
+    const touch = db.$with('touch').as(
+      db
+        .update(conversations)
+        .set({ updatedAt: now })
+        .where(eq(conversations.id, input.turn.conversationId))
+        .returning({ id: conversations.id }),
+    );
+    const [message] = await db
+      .with(usageEvent, touch)
+      .update(messages)
+      .set({
+        content: input.content,
+        status: input.status,
         promptTokens: usage.promptTokens,
         completionTokens: usage.completionTokens,
         costUsd: input.cost,
-        estimated: usage.estimated,
-        createdAt: now,
-      });
-      await tx.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, input.turn.conversationId));
-      // A message deleted while its reply was streaming stays deleted; the row is still returned.
-      return message ?? { ...placeholder, content: input.content, status: input.status };
-    });
+        ttftMs: input.ttftMs,
+        metadata: input.metadata,
+        updatedAt: now,
+      })
+      .where(eq(messages.id, placeholder.id))
+      .returning();
+    // A message deleted while its reply was streaming stays deleted; the row is still returned.
+    return message ?? { ...placeholder, content: input.content, status: input.status };
   }
 }
 

@@ -1,6 +1,7 @@
-import { and, count, desc, eq, getTableColumns, gte, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
-import { conversations, files, messages } from '../../db/schema.ts';
+import { conversations, files, messages, users } from '../../db/schema.ts';
 import type { ModelRegistry } from '../../providers/catalog.ts';
 import type { EventBus } from '../../realtime/event-bus.ts';
 import { type Actor, isAdmin } from '../actor.ts';
@@ -20,6 +21,8 @@ export interface CreateConversationInput {
   language?: string | null;
   sessionKey?: string | null;
   id?: string;
+  /** The owner when it is not the actor: admins only (seed 003 bodies name the user). */
+  ownerId?: string;
 }
 
 export interface ListOptions {
@@ -42,12 +45,13 @@ export class ConversationsService {
 
   /** Creates a conversation owned by the actor (or, with a null actor, an anonymous one). */
   async create(actor: Actor | null, input: CreateConversationInput): Promise<Conversation> {
+    const userId = await this.ownerFor(actor, input.ownerId);
     const model = this.deps.models.resolve(input.model ?? this.deps.models.defaultModel).entry.id;
     const [row] = await this.deps.db
       .insert(conversations)
       .values({
         id: input.id ?? newId(),
-        userId: actor?.userId ?? null,
+        userId,
         applicationId: actor?.apiKeyId ?? null,
         assistantId: input.assistantId ?? null,
         sessionKey: input.sessionKey ?? null,
@@ -60,6 +64,14 @@ export class ConversationsService {
       })
       .returning();
     return { ...row, messageCount: 0 };
+  }
+
+  private async ownerFor(actor: Actor | null, ownerId: string | undefined): Promise<string | null> {
+    if (ownerId === undefined || ownerId === actor?.userId) return actor?.userId ?? null;
+    if (!actor || !isAdmin(actor)) throw errors.forbidden();
+    const [user] = isUuid(ownerId) ? await this.deps.db.select({ id: users.id }).from(users).where(eq(users.id, ownerId)) : [];
+    if (!user) throw errors.notFound('User');
+    return user.id;
   }
 
   /** The conversation if it exists (not deleted) and the actor may use it: 404 before 403. */
@@ -91,6 +103,8 @@ export class ConversationsService {
   /** The user's conversations, most recent activity first. */
   async list(actor: Actor, userId: string, opts: ListOptions): Promise<{ items: Conversation[]; total: number }> {
     if (userId !== actor.userId && !isAdmin(actor)) throw errors.forbidden();
+    // An admin may name any user; an id that cannot exist has no conversations.
+    if (!isUuid(userId)) return { items: [], total: 0 };
     const where = and(...listFilters(userId, opts));
     const [items, [{ total }]] = await Promise.all([
       this.deps.db
@@ -121,6 +135,14 @@ export class ConversationsService {
     const [row] = await this.deps.db.update(conversations).set(set).where(eq(conversations.id, id)).returning();
     const updated = { ...row, messageCount: current.messageCount };
     this.deps.bus.publish({ sessionId: id, event: 'session.updated', data: updated });
+    return updated;
+  }
+
+  /** Sets the language replies are written in (seed 001 sends it with each message). The caller has authorized. */
+  async setLanguage(conversation: Conversation, language: string | null): Promise<Conversation> {
+    const [row] = await this.deps.db.update(conversations).set({ language }).where(eq(conversations.id, conversation.id)).returning();
+    const updated = { ...row, messageCount: conversation.messageCount };
+    this.deps.bus.publish({ sessionId: conversation.id, event: 'session.updated', data: updated });
     return updated;
   }
 
@@ -177,27 +199,46 @@ export class ConversationsService {
     return restored;
   }
 
-  /** Removes for good what was soft-deleted before the cutoff. */
-  async purge(before: Date): Promise<{ conversations: number; messages: number; files: number }> {
-    return this.deps.db.transaction(async (tx) => {
-      const deletedFiles = await tx
+  /**
+   * Removes for good what was soft-deleted before the cutoff (file chunks go with their files by
+   * cascade). It works in batches, each one statement, so a large backlog never holds one long
+   * transaction or loads every id at once.
+   */
+  async purge(before: Date, batchSize = 500): Promise<{ conversations: number; messages: number; files: number }> {
+    const { db } = this.deps;
+    const expired = (deletedAt: AnyPgColumn) => and(isNotNull(deletedAt), lt(deletedAt, before));
+    const drain = async (deleteBatch: () => Promise<unknown[]>) => {
+      let removed = 0;
+      while (true) {
+        const n = (await deleteBatch()).length;
+        removed += n;
+        if (n < batchSize) return removed;
+      }
+    };
+    const purgedFiles = await drain(() =>
+      db
         .delete(files)
-        .where(and(isNotNull(files.deletedAt), lt(files.deletedAt, before)))
-        .returning({ id: files.id });
-      const deletedMessages = await tx
+        .where(inArray(files.id, db.select({ id: files.id }).from(files).where(expired(files.deletedAt)).limit(batchSize)))
+        .returning({ id: files.id }),
+    );
+    const purgedMessages = await drain(() =>
+      db
         .delete(messages)
-        .where(and(isNotNull(messages.deletedAt), lt(messages.deletedAt, before)))
-        .returning({ id: messages.id });
-      const deletedConversations = await tx
+        .where(inArray(messages.id, db.select({ id: messages.id }).from(messages).where(expired(messages.deletedAt)).limit(batchSize)))
+        .returning({ id: messages.id }),
+    );
+    const purgedConversations = await drain(() =>
+      db
         .delete(conversations)
-        .where(and(isNotNull(conversations.deletedAt), lt(conversations.deletedAt, before)))
-        .returning({ id: conversations.id });
-      return {
-        conversations: deletedConversations.length,
-        messages: deletedMessages.length,
-        files: deletedFiles.length,
-      };
-    });
+        .where(
+          inArray(
+            conversations.id,
+            db.select({ id: conversations.id }).from(conversations).where(expired(conversations.deletedAt)).limit(batchSize),
+          ),
+        )
+        .returning({ id: conversations.id }),
+    );
+    return { conversations: purgedConversations, messages: purgedMessages, files: purgedFiles };
   }
 }
 

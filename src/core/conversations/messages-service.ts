@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { conversations, messages, type MessageRole } from '../../db/schema.ts';
 import type { EventBus } from '../../realtime/event-bus.ts';
@@ -45,6 +45,54 @@ export class MessagesService {
     const { total } = await this.page(conversationId, { offset: 0, limit: 0 });
     const { items } = await this.page(conversationId, { offset: Math.max(0, total - limit), limit });
     return items;
+  }
+
+  /** The conversation's newest assistant message, whatever its status. */
+  async lastReply(conversationId: string): Promise<Message | undefined> {
+    const [row] = await this.deps.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.role, 'assistant'), isNull(messages.deletedAt)))
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(1);
+    return row;
+  }
+
+  /**
+   * Stores earlier messages a client brings into a new conversation, in one statement, dated
+   * just before now so that they sort before the turn that follows. The caller has authorized.
+   */
+  async importHistory(conversationId: string, items: { role: 'user' | 'assistant'; content: string }[]): Promise<Message[]> {
+    if (items.length === 0) return [];
+    const now = Date.now();
+    const rows = await this.deps.db
+      .insert(messages)
+      .values(
+        items.map((item, i) => {
+          const at = new Date(now - (items.length - i));
+          return { id: newId(), conversationId, role: item.role, content: item.content, createdAt: at, updatedAt: at };
+        }),
+      )
+      .returning();
+    for (const row of rows) this.deps.bus.publish({ sessionId: conversationId, event: 'message.created', data: row });
+    return rows;
+  }
+
+  /** Soft-deletes every message of the conversation, keeping the conversation. The caller has authorized. */
+  async clear(conversationId: string): Promise<number> {
+    const rows = await this.deps.db
+      .update(messages)
+      .set({ deletedAt: new Date() })
+      .where(and(eq(messages.conversationId, conversationId), isNull(messages.deletedAt)))
+      .returning({ id: messages.id });
+    for (const row of rows) {
+      this.deps.bus.publish({
+        sessionId: conversationId,
+        event: 'message.deleted',
+        data: { message_id: row.id, session_id: conversationId },
+      });
+    }
+    return rows.length;
   }
 
   /** Stores a message as is (seed 003 lets a client write any role); no model is called. */

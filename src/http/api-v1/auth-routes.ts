@@ -67,7 +67,7 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
   app.post(
     '/logout',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags,
         summary: 'Revoke the given refresh token, or every session of the caller',
@@ -83,14 +83,14 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
 
   app.get(
     '/me',
-    { preHandler: auth, schema: { tags, summary: 'The signed-in user', response: s.withErrors({ 200: s.userSchema }) } },
+    { onRequest: auth, schema: { tags, summary: 'The signed-in user', response: s.withErrors({ 200: s.userSchema }) } },
     async (request) => presentUser(await core.accounts.me(actorOf(request))),
   );
 
   app.post(
     '/api-keys',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags,
         summary: 'Create an API key (shown once)',
@@ -107,7 +107,7 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
   app.get(
     '/api-keys',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: { tags, summary: 'The caller’s active API keys', response: s.withErrors({ 200: z.array(s.apiKeySchema) }) },
     },
     async (request) => (await core.apiKeys.list(actorOf(request))).map(presentApiKey),
@@ -116,7 +116,7 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
   app.delete(
     '/api-keys/:id',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: { tags, summary: 'Revoke an API key', params: s.idParams, response: s.withErrors({ 204: z.null() }) },
     },
     async (request, reply) => {

@@ -8,7 +8,7 @@ import * as s from './schemas.ts';
 
 export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  app.addHook('preHandler', requireAuth(core.authenticator));
+  app.addHook('onRequest', requireAuth(core.authenticator));
   const tags = ['conversations'];
   const one = s.withErrors({ 200: s.conversationSchema });
 

@@ -2,11 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../core/index.ts';
 import { authRoutes } from './auth-routes.ts';
 import { conversationRoutes } from './conversation-routes.ts';
+import { turnRoutes } from './turn-routes.ts';
 import { usageRoutes } from './usage-routes.ts';
 
 /** Seed 000's surface: accounts, conversations, messages, usage and models under /api/v1. */
 export const apiV1Routes: FastifyPluginAsync<{ core: Core }> = async (app, { core }) => {
   await app.register(authRoutes, { core, prefix: '/auth' });
   await app.register(conversationRoutes, { core, prefix: '/conversations' });
+  await app.register(turnRoutes, { core, prefix: '/conversations' });
   await app.register(usageRoutes, { core });
 };

@@ -14,7 +14,7 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
   app.get(
     '/tokens/usage',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: {
         tags: ['usage'],
         summary: 'Token usage and cost with daily and per-model breakdowns (default: the last 30 days)',
@@ -33,7 +33,7 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
   app.get(
     '/models',
     {
-      preHandler: auth,
+      onRequest: auth,
       schema: { tags: ['models'], summary: 'Models offered by the configured providers', response: s.withErrors({ 200: s.modelListSchema }) },
     },
     async () => ({

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../core/accounts/authenticator.ts';
 import type { Actor } from '../../core/actor.ts';
 import { errors } from '../../core/errors.ts';
+import { enforceRequestLimit } from './rate-limits.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +18,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
-/** A preHandler that requires a valid bearer credential and sets `request.actor`. */
+/** An onRequest hook (authentication runs before body validation, so 401 comes before 422) that requires a valid bearer credential and sets `request.actor`. */
 export function requireAuth(authenticator: Authenticator) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
@@ -26,14 +27,16 @@ export function requireAuth(authenticator: Authenticator) {
       throw errors.unauthorized('Not authenticated');
     }
     request.actor = await authenticator.authenticate(token);
+    await enforceRequestLimit(request, reply);
   };
 }
 
-/** A preHandler for routes open to anonymous visitors: a credential, if sent, must still be valid. */
+/** An onRequest hook for routes open to anonymous visitors: a credential, if sent, must still be valid. */
 export function optionalAuth(authenticator: Authenticator) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     request.actor = token ? await authenticator.authenticate(token) : null;
+    await enforceRequestLimit(request, reply);
   };
 }
 

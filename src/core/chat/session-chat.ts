@@ -1,0 +1,165 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { conversations, messages } from '../../db/schema.ts';
+import type { EventBus } from '../../realtime/event-bus.ts';
+import type { Actor } from '../actor.ts';
+import type { Conversation, ConversationsService } from '../conversations/conversations-service.ts';
+import { errors } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { type CompletedTurn, waitForTurn } from './chat-service.ts';
+import type { LiveTurn } from './live-turn.ts';
+import { loadTranscript, loadTranscripts, repeatedLead, type TranscriptEntry, withSystemPrompt } from './transcript.ts';
+import type { TurnEngine } from './turn-engine.ts';
+
+/** Seed 002 documents 0.7 as the sampling temperature when a request names none. */
+export const DEFAULT_TEMPERATURE = 0.7;
+
+export interface SessionTurnInput {
+  /** An existing session to continue; without it a new one is created. */
+  sessionId?: string;
+  /** Required for a new session; for an existing one it defaults to the session's model. */
+  model?: string;
+  /** The chat as the client holds it; the last one is the user message that starts the turn. */
+  messages: TranscriptEntry[];
+  temperature?: number;
+  maxTokens?: number;
+}
+
+export interface SessionWithTranscript {
+  conversation: Conversation;
+  transcript: TranscriptEntry[];
+}
+
+export interface HistoryQuery {
+  offset: number;
+  limit: number;
+  model?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+interface Deps {
+  db: Db;
+  bus: EventBus;
+  conversations: ConversationsService;
+  engine: TurnEngine;
+}
+
+/**
+ * Chat for clients that hold the message list themselves (seed 002): the request carries
+ * messages, the stored history is the context, and only the new ones are stored.
+ */
+export class SessionChatService {
+  private readonly deps: Deps;
+  constructor(deps: Deps) {
+    this.deps = deps;
+  }
+
+  /** Stores what is new in the request and starts the turn for its final user message. */
+  async start(actor: Actor, input: SessionTurnInput): Promise<{ conversation: Conversation; turn: LiveTurn }> {
+    const final = input.messages.at(-1);
+    if (final?.role !== 'user') throw errors.badRequest('The last message must be a user message');
+    const earlier = input.messages.slice(0, -1);
+    const fresh = !input.sessionId;
+    const { conversation, toStore, lastCreatedAt } = input.sessionId
+      ? await this.continueSession(actor, input.sessionId, input.model, earlier)
+      : await this.createSession(actor, input.model, earlier);
+    try {
+      if (toStore.length) await this.storeEarlier(conversation.id, toStore, lastCreatedAt);
+      const turn = await this.deps.engine.start({
+        actor,
+        conversation,
+        content: final.content,
+        model: conversation.model,
+        temperature: input.temperature ?? conversation.temperature ?? DEFAULT_TEMPERATURE,
+        maxTokens: input.maxTokens,
+      });
+      return { conversation, turn };
+    } catch (err) {
+      // A refused first turn (rate limit, budget) leaves no empty session behind.
+      if (fresh) await this.deps.conversations.softDelete(conversation.id).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Runs the turn to its end. Any provider failure is a 502; a partial reply stays stored as `error`. */
+  async send(actor: Actor, input: SessionTurnInput): Promise<CompletedTurn & { conversation: Conversation }> {
+    const { conversation, turn } = await this.start(actor, input);
+    const result = await waitForTurn(turn);
+    if (result.assistantMessage.status === 'error') {
+      const detail = result.assistantMessage.metadata.error;
+      throw errors.upstream(typeof detail === 'string' ? detail : 'The model provider failed');
+    }
+    return { conversation, ...result };
+  }
+
+  async switchModel(actor: Actor, sessionId: string, model: string): Promise<SessionWithTranscript> {
+    const conversation = await this.deps.conversations.update(actor, sessionId, { model });
+    const { entries } = await loadTranscript(this.deps.db, conversation.id);
+    return { conversation, transcript: withSystemPrompt(conversation, entries) };
+  }
+
+  /** The actor's sessions, most recent activity first, each with its transcript. */
+  async history(actor: Actor, query: HistoryQuery): Promise<{ total: number; items: SessionWithTranscript[] }> {
+    const { items, total } = await this.deps.conversations.list(actor, actor.userId, query);
+    const transcripts = await loadTranscripts(
+      this.deps.db,
+      items.map((c) => c.id),
+    );
+    return {
+      total,
+      items: items.map((conversation) => ({
+        conversation,
+        transcript: withSystemPrompt(conversation, transcripts.get(conversation.id)?.entries ?? []),
+      })),
+    };
+  }
+
+  private async createSession(actor: Actor, model: string | undefined, earlier: TranscriptEntry[]) {
+    if (!model) throw errors.badRequest('model is required to start a new session');
+    // A leading system message is the new session's system prompt, not a message.
+    const systemPrompt = earlier[0]?.role === 'system' ? earlier[0].content : null;
+    const conversation = await this.deps.conversations.create(actor, { model, systemPrompt });
+    return { conversation, toStore: systemPrompt === null ? earlier : earlier.slice(1), lastCreatedAt: 0 };
+  }
+
+  private async continueSession(actor: Actor, sessionId: string, model: string | undefined, earlier: TranscriptEntry[]) {
+    let conversation = await this.deps.conversations.get(actor, sessionId);
+    // Checked before anything is stored; the engine checks again, atomically.
+    if (this.deps.engine.inFlight(conversation.id)) {
+      throw errors.conflict('A reply is already being generated in this conversation');
+    }
+    // The model a request names becomes the session's model, as a switch would.
+    if (model && model !== conversation.model) {
+      conversation = await this.deps.conversations.update(actor, conversation.id, { model });
+    }
+    // Only the new message (the usual case): nothing to compare with the stored history.
+    if (earlier.length === 0) return { conversation, toStore: earlier, lastCreatedAt: 0 };
+    const stored = await loadTranscript(this.deps.db, conversation.id);
+    const skip = repeatedLead(withSystemPrompt(conversation, stored.entries), earlier);
+    return { conversation, toStore: earlier.slice(skip), lastCreatedAt: stored.lastCreatedAt };
+  }
+
+  /** Stores the request's earlier messages, in order, before the turn's own user message. */
+  private async storeEarlier(conversationId: string, entries: TranscriptEntry[], lastCreatedAt: number): Promise<void> {
+    // Stamped a few milliseconds back so that the turn's messages, stamped with the clock
+    // when the engine commits them, sort after these; and after what was stored before.
+    const base = Math.max(Date.now() - entries.length, lastCreatedAt + 1);
+    const rows = entries.map((entry, i) => ({
+      id: newId(),
+      conversationId,
+      role: entry.role,
+      content: entry.content,
+      createdAt: new Date(base + i),
+      updatedAt: new Date(base + i),
+    }));
+    const stored = await this.deps.db.transaction(async (tx) => {
+      const inserted = await tx.insert(messages).values(rows).returning();
+      await tx.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversationId));
+      return inserted;
+    });
+    for (const message of stored) this.deps.bus.publish({ sessionId: conversationId, event: 'message.created', data: message });
+    const ahead = base + entries.length - Date.now();
+    if (ahead >= 0) await new Promise((resolve) => setTimeout(resolve, ahead + 1));
+  }
+}

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { applyErrorHeaders, classifyError } from '../plugins/errors.ts';
+
+/** Seed 003's success reply. */
+export const success = <T>(data: T) => ({ code: 200 as const, message: 'success' as const, data });
+
+/** Every error of this surface as `{code, message, data}`, with the HTTP status equal to `code`. */
+export function envelopeErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const error = classifyError(err, request);
+  applyErrorHeaders(reply, error);
+  const data = error.kind === 'validation' ? error.fields : null;
+  return reply.status(error.status).send({ code: error.status, message: error.message, data });
+}
+
+/** Unknown paths (and unknown methods on known paths) under this surface's prefixes. */
+export function envelopeNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({ code: 404, message: `Route ${request.method} ${request.url.split('?')[0]} not found`, data: null });
+}
+
+/** Fastify keys not-found handlers by prefix, so each path family of the surface gets one. */
+export function envelopeNotFoundUnder(prefixes: string[]): FastifyPluginAsync {
+  return async (app) => {
+    for (const prefix of prefixes) {
+      await app.register(
+        async (scope) => {
+          scope.setNotFoundHandler(envelopeNotFound);
+        },
+        { prefix },
+      );
+    }
+  };
+}

@@ -1,0 +1,94 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Core } from '../../core/index.ts';
+import { errors } from '../../core/errors.ts';
+import { actorOf, requireAuth } from '../plugins/auth.ts';
+import { success } from './envelope.ts';
+import { presentMessageBrief } from './presenters.ts';
+import * as s from './schemas.ts';
+
+/** Seed 003 message management under /api/chat. Messages are stored as sent: no model is called. */
+export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', requireAuth(core.authenticator));
+  const tags = ['seed 003 messages'];
+
+  app.post(
+    '/message',
+    {
+      schema: {
+        tags,
+        summary: 'Store a message of any role in a session (no reply is generated)',
+        body: s.createMessageBody,
+        response: s.enveloped(s.messageBriefSchema),
+      },
+    },
+    async (request) => {
+      const { session_id, role, content } = request.body;
+      return success(presentMessageBrief(await core.messages.create(actorOf(request), session_id, { role, content })));
+    },
+  );
+
+  app.get(
+    '/sessions/:session_id/messages/:message_id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a message of a session',
+        params: s.sessionMessageParams,
+        response: s.enveloped(s.messageBriefSchema),
+      },
+    },
+    async (request) => {
+      const { session_id, message_id } = request.params;
+      const message = await core.messages.get(actorOf(request), message_id);
+      // A message is addressed through its own session only.
+      if (message.conversationId !== session_id) throw errors.notFound('Message');
+      return success(presentMessageBrief(message));
+    },
+  );
+
+  app.get(
+    '/sessions/:session_id/messages',
+    {
+      schema: {
+        tags,
+        summary: "A page of a session's messages, oldest first",
+        params: s.sessionParams,
+        querystring: s.messagePageQuery,
+        response: s.enveloped(s.pageOf(s.messageBriefSchema)),
+      },
+    },
+    async (request) => {
+      const { offset, limit, page, page_size } = s.messagePage(request.query);
+      const { items, total } = await core.messages.list(actorOf(request), request.params.session_id, { offset, limit });
+      return success({ items: items.map(presentMessageBrief), total, page, page_size });
+    },
+  );
+
+  app.delete(
+    '/messages/:message_id',
+    { schema: { tags, summary: 'Delete a message', params: s.messageParams, response: s.enveloped(s.doneText) } },
+    async (request) => {
+      await core.messages.delete(actorOf(request), request.params.message_id);
+      return success('消息删除成功');
+    },
+  );
+
+  app.patch(
+    '/messages/:message_id',
+    {
+      schema: {
+        tags,
+        summary: 'Edit a user message (other roles are refused with 403)',
+        params: s.messageParams,
+        body: s.editMessageBody,
+        response: s.enveloped(s.doneText),
+      },
+    },
+    async (request) => {
+      await core.messages.editContent(actorOf(request), request.params.message_id, request.body.new_content);
+      return success('消息编辑成功');
+    },
+  );
+};

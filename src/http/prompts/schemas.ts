@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+export { detailSchema, messageOnlySchema, withErrors } from '../api-v1/schemas.ts';
+
+const metadata = z.record(z.string(), z.unknown());
+const title = z.string().trim().min(1).max(200);
+const content = z.string().min(1).max(20_000);
+const scenario = z.string().trim().min(1).max(100);
+const description = z.string().max(2_000);
+
+export const promptSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  content: z.string(),
+  scenario: z.string().nullable(),
+  description: z.string().nullable(),
+  metadata,
+  is_template: z.boolean(),
+  usage_count: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const promptCreateBody = z.object({
+  title,
+  content,
+  scenario: scenario.nullish(),
+  description: description.nullish(),
+  metadata: metadata.optional(),
+  is_template: z.boolean().optional().describe('Create a system template (admins only)'),
+});
+
+export const promptUpdateBody = z.object({
+  title: title.optional(),
+  content: content.optional(),
+  scenario: scenario.nullish(),
+  description: description.nullish(),
+  metadata: metadata.optional(),
+});
+
+const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const promptListQuery = z.object({
+  scenario: scenario.optional(),
+  include_templates: queryBool.default(true),
+  search: z.string().trim().max(200).optional(),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const promptListSchema = z.object({
+  items: z.array(promptSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  page_size: z.number().int(),
+});
+
+export const promptIdParams = z.object({ prompt_id: z.uuid() });
+
+export const previewBody = z
+  .object({
+    prompt_id: z.uuid().optional(),
+    content: content.optional(),
+    variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    model: z.string().min(1).max(100).optional(),
+  })
+  .refine((b) => (b.prompt_id === undefined) !== (b.content === undefined), {
+    message: 'Exactly one of prompt_id and content is required',
+    path: ['prompt_id'],
+  });
+
+export const previewSchema = z.object({
+  preview: z.string(),
+  tokens_used: z.number().int(),
+  model_used: z.string(),
+});

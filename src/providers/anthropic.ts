@@ -1,0 +1,101 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { idleTimeout } from './idle-timeout.ts';
+import { ProviderError, type PromptMessage, type Provider, type ProviderEvent, type ProviderRequest } from './types.ts';
+
+const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+// The Messages API requires a ceiling on the reply; used when neither the conversation nor the
+// assistant sets one.
+const DEFAULT_MAX_TOKENS = 4096;
+
+type AnthropicTurn = { role: 'user' | 'assistant'; content: string };
+
+/** Anthropic's Messages API, streamed. */
+export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; timeoutMs: number }): Provider {
+  // Everything is passed explicitly so the SDK reads no credential, URL or log setting of its own.
+  const client = new Anthropic({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseUrl ?? DEFAULT_BASE_URL,
+    webhookKey: null,
+    maxRetries: 0,
+    timeout: opts.timeoutMs,
+    logLevel: 'off',
+  });
+  return {
+    name: 'anthropic',
+    async *stream(request: ProviderRequest): AsyncIterable<ProviderEvent> {
+      const idle = idleTimeout(request.signal, opts.timeoutMs);
+      const { system, messages } = splitSystem(request.messages);
+      let inputTokens: number | undefined;
+      let outputTokens = 0;
+      let stopped = false;
+      try {
+        // The current API version takes no sampling parameters, so the temperature is not sent.
+        const stream = await client.messages.create(
+          {
+            model: request.model,
+            max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+            ...(system ? { system } : {}),
+            messages,
+            stream: true,
+          },
+          { signal: idle.signal },
+        );
+        for await (const event of stream) {
+          idle.touch();
+          if (event.type === 'message_start') {
+            const u = event.message.usage;
+            inputTokens = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+            outputTokens = u.output_tokens;
+          } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
+            if (event.delta.text) yield { type: 'text', text: event.delta.text };
+          } else if (event.type === 'message_delta') {
+            // Counts in message_delta are cumulative for the whole message.
+            outputTokens = event.usage.output_tokens;
+            if (event.usage.input_tokens != null) {
+              inputTokens =
+                event.usage.input_tokens + (event.usage.cache_creation_input_tokens ?? 0) + (event.usage.cache_read_input_tokens ?? 0);
+            }
+          } else if (event.type === 'message_stop') {
+            stopped = true;
+          }
+        }
+      } catch (err) {
+        if (request.signal.aborted) return;
+        throw toProviderError(err, idle.timedOut, opts.timeoutMs);
+      } finally {
+        idle.dispose();
+      }
+      if (request.signal.aborted) return;
+      // The SDK ends its iteration quietly when its request is aborted, so a stall cut off by the
+      // idle timer, or a connection closed early, shows only as a stream without message_stop.
+      if (idle.timedOut) throw toProviderError(undefined, true, opts.timeoutMs);
+      if (!stopped) throw new ProviderError('The model provider closed the stream before the reply ended');
+      if (inputTokens !== undefined) yield { type: 'usage', promptTokens: inputTokens, completionTokens: outputTokens };
+    },
+  };
+}
+
+/**
+ * Anthropic takes the system prompt apart from the turns. Every system message (the prompt and
+ * any written into the history) goes there, in order; the turns keep their order.
+ */
+export function splitSystem(prompt: PromptMessage[]): { system: string; messages: AnthropicTurn[] } {
+  const system: string[] = [];
+  const messages: AnthropicTurn[] = [];
+  for (const m of prompt) {
+    if (m.role === 'system') system.push(m.content);
+    else messages.push({ role: m.role, content: m.content });
+  }
+  return { system: system.join('\n\n'), messages };
+}
+
+function toProviderError(err: unknown, timedOut: boolean, timeoutMs: number): ProviderError {
+  if (timedOut || err instanceof Anthropic.APIConnectionTimeoutError) {
+    return new ProviderError(`The model provider did not respond within ${timeoutMs} ms`);
+  }
+  if (err instanceof Anthropic.APIError && err.status) {
+    return new ProviderError(`The model provider answered ${err.status}: ${err.message}`, err.status);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ProviderError(`The model provider failed: ${message}`);
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createConversation, registerUser } from '../../support/factories.ts';
+import { client } from '../../support/http.ts';
+import { type MockOpenAI, startMockOpenAI } from '../../support/mock-openai.ts';
+import { startTestServer, type TestServer } from '../../support/server.ts';
+import { postSse } from '../../support/sse-reader.ts';
+import { eventually, storedMessages } from './helpers.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A free loopback port: main.ts listens on the port it is given. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+interface Child {
+  url: string;
+  process: ChildProcess;
+  output(): string;
+}
+
+/** `node src/main.ts` in its own process, resolved once it answers /healthz. */
+async function spawnServer(env: Record<string, string>): Promise<Child> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (true) {
+    if (child.exitCode !== null) assert.fail(`the server exited with ${child.exitCode}: ${output}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { url, process: child, output: () => output };
+    if (Date.now() > deadline) assert.fail(`the server did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function kill(child: Child, signal: NodeJS.Signals): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = once(child.process, 'exit');
+  child.process.kill(signal);
+  await exited;
+}
+
+describe('crash recovery', () => {
+  let mock: MockOpenAI;
+  let data: TestServer;
+  const children: Child[] = [];
+  before(async () => {
+    mock = await startMockOpenAI();
+    // Started and stopped once, only to provide the data (folder or database) the processes share.
+    data = await startTestServer();
+    await data.stop();
+  });
+  after(async () => {
+    for (const child of children) await kill(child, 'SIGKILL');
+    await data.close();
+    await mock.close();
+  });
+
+  it('shows a reply cut by a killed process as incomplete after a restart on the same data', async () => {
+    const env = {
+      ...data.env,
+      LOG_LEVEL: 'warn',
+      OPENAI_API_KEY: 'test',
+      OPENAI_BASE_URL: mock.url,
+      // Short, so that on a shared PostgreSQL (where only stale replies are cut) the test is quick.
+      STALE_TURN_SECONDS: '1',
+    };
+    const first = await spawnServer(env);
+    children.push(first);
+    const api = client(first.url);
+    const user = await registerUser(api);
+    const sessionId = await createConversation(api, user.token, { title: 'Crash', model: 'gpt-4o' });
+    mock.enqueue({ tokens: Array.from({ length: 50 }, (_, i) => ` t${i}`), delayMs: 100 });
+    const res = await postSse(`${first.url}/v1/chat/stream`, { session_id: sessionId, messages: [{ role: 'user', content: 'Long' }] }, { token: user.token });
+    for await (const event of res.events()) {
+      assert.equal(event.data, ' t0');
+      break;
+    }
+    assert.equal((await storedMessages(api, user.token, sessionId))[1].status, 'streaming');
+    await kill(first, 'SIGKILL');
+    res.abort();
+
+    const second = await spawnServer(env);
+    children.push(second);
+    const again = client(second.url);
+    const stored = await eventually(
+      'the interrupted reply',
+      () => storedMessages(again, user.token, sessionId),
+      (messages) => messages[1]?.status !== 'streaming',
+    );
+    assert.deepEqual(
+      stored.map((m) => [m.role, m.content, m.status]),
+      [
+        ['user', 'Long', 'complete'],
+        ['assistant', '', 'incomplete'],
+      ],
+    );
+    assert.equal(stored[1].metadata.stop_reason, 'interrupted');
+    // The session is usable again at once.
+    const next = await again.post(
+      '/v1/chat/stream',
+      { session_id: sessionId, stream: false, messages: [{ role: 'user', content: 'Again' }] },
+      { token: user.token },
+    );
+    assert.equal(next.status, 200, next.text);
+    await kill(second, 'SIGTERM');
+    assert.equal(second.process.exitCode, 0, second.output());
+  });
+});

@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface MockAnthropicReply {
+  /** Answer this status with an Anthropic error body instead of a stream. */
+  status?: number;
+  tokens?: string[];
+  /** Delay before the first token and between tokens. */
+  delayMs?: number;
+  firstDelayMs?: number;
+  /** input_tokens in message_start. */
+  inputTokens?: number;
+  /** output_tokens in the final message_delta (cumulative, as the API reports it). */
+  outputTokens?: number;
+  /** Destroy the connection after this many tokens. */
+  dropAfter?: number;
+  /** Send an `error` event after this many tokens, as the API does when it overloads mid-stream. */
+  errorAfter?: number;
+  /** Accept the request and never answer. */
+  hang?: boolean;
+}
+
+export interface ReceivedAnthropicRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  /** True when the client closed the connection before the reply ended. */
+  aborted: boolean;
+  finished: boolean;
+}
+
+const DEFAULT_REPLY: MockAnthropicReply = {
+  tokens: ['Hello', ' from', ' Claude'],
+  inputTokens: 37,
+  outputTokens: 9,
+};
+
+/**
+ * A scripted Anthropic Messages API on 127.0.0.1: `POST /v1/messages` streams the SSE events
+ * message_start, content_block_start, content_block_delta..., content_block_stop, message_delta
+ * (with usage) and message_stop. Replies come from a queue, then the default one.
+ */
+export async function startMockAnthropic() {
+  const queue: MockAnthropicReply[] = [];
+  const requests: ReceivedAnthropicRequest[] = [];
+  const sockets = new Set<Socket>();
+  let fallback = DEFAULT_REPLY;
+
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+    const record: ReceivedAnthropicRequest = { path: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
+    requests.push(record);
+    res.on('close', () => {
+      if (!record.finished) record.aborted = true;
+    });
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
+      record.finished = true;
+      return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
+    }
+    await answer(res, record, queue.shift() ?? fallback, body);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    /** The base URL, as ANTHROPIC_BASE_URL takes it (the SDK adds /v1/messages). */
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    enqueue(...replies: MockAnthropicReply[]) {
+      queue.push(...replies);
+    },
+    setDefault(reply: MockAnthropicReply) {
+      fallback = reply;
+    },
+    /** Requests for a chat turn, not for a conversation title (those ask for at most 24 tokens). */
+    chatRequests() {
+      return requests.filter((r) => r.body?.max_tokens !== 24);
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type MockAnthropic = Awaited<ReturnType<typeof startMockAnthropic>>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const event = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+
+async function answer(res: ServerResponse, record: ReceivedAnthropicRequest, reply: MockAnthropicReply, body: any) {
+  if (reply.hang) return;
+  if (reply.status && reply.status >= 400) {
+    record.finished = true;
+    return json(res, reply.status, { type: 'error', error: { type: 'api_error', message: `mock failure ${reply.status}` } });
+  }
+  const tokens = reply.tokens ?? DEFAULT_REPLY.tokens!;
+  const inputTokens = reply.inputTokens ?? DEFAULT_REPLY.inputTokens!;
+  const outputTokens = reply.outputTokens ?? DEFAULT_REPLY.outputTokens!;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const usage = { input_tokens: inputTokens, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  res.write(
+    event('message_start', {
+      message: { id: `msg_${Date.now()}`, type: 'message', role: 'assistant', model: body?.model, content: [], stop_reason: null, usage },
+    }),
+  );
+  res.write(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
+  res.write(event('ping', {}));
+  for (let i = 0; i < tokens.length; i++) {
+    const wait = i === 0 ? (reply.firstDelayMs ?? reply.delayMs) : reply.delayMs;
+    if (wait) await sleep(wait);
+    if (res.destroyed) return;
+    if (reply.dropAfter !== undefined && i === reply.dropAfter) {
+      res.socket?.destroy();
+      return;
+    }
+    if (reply.errorAfter !== undefined && i === reply.errorAfter) {
+      res.write(event('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }));
+      record.finished = true;
+      res.end();
+      return;
+    }
+    res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: tokens[i] } }));
+  }
+  res.write(event('content_block_stop', { index: 0 }));
+  res.write(
+    event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } }),
+  );
+  res.write(event('message_stop', {}));
+  record.finished = true;
+  res.end();
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
