@@ -1,11 +1,16 @@
 // Time to first token: straight from the mock upstream, and through Parley's /v1/chat/stream
-// (authentication, session lookup, the user and assistant messages committed, then the
-// provider call). Loopback only; bounded loops; exits by itself.
+// (authentication, session lookup, history, the user and assistant messages committed, then
+// the provider call). Loopback only; bounded loops; exits by itself.
 //
-//   npm run bench:stream            embedded database (PGlite)
-//   DATABASE_URL=postgres://... npm run bench:stream   a fresh PostgreSQL database, dropped after
+//   npm run bench:stream                                embedded database (PGlite)
+//   DATABASE_URL=postgres://... npm run bench:stream    a fresh PostgreSQL database, dropped after
+//
+// Parley runs on the main thread; the mock upstream and the load generator each run in their
+// own worker thread, as they would be separate machines: work on Parley's thread (the embedded
+// database runs there) cannot delay the mock's replies or the client's clock.
 
 import { Agent, request } from 'node:http';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { startMockOpenAI } from '../test/support/mock-openai.ts';
 import { startTestServer } from '../test/support/server.ts';
 
@@ -15,28 +20,32 @@ const BLOCK = 100;
 const SAMPLES = { 1: 1000, 20: 2000 } as const;
 /** A session gets this many turns before a worker moves to a new one, so its history stays short. */
 const TURNS_PER_SESSION = 5;
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const USERS = 20;
 
 interface Target {
   url: string;
   body: () => Record<string, unknown>;
   headers: Record<string, string>;
-  /** Whether a chunk of the response holds the first token. */
+  /** Whether what arrived so far holds the first token. */
   firstToken: (text: string) => boolean;
 }
 
-/** Milliseconds from sending the request to the first token; the rest of the reply is drained. */
-function timeToFirstToken(target: Target): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(target.body());
-    const started = performance.now();
-    let first: number | undefined;
-    let seen = '';
-    const req = request(
-      target.url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...target.headers } },
-      (res) => {
+type Row = { concurrency: number; path: string; samples: number; p50: number; p99: number };
+
+// ---------------------------------------------------------------- load generator (worker)
+
+async function loadGenerator(opts: { serverUrl: string; mockUrl: string; tokens: string[] }): Promise<Row[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  /** Milliseconds from sending the request to the first token; the rest of the reply is drained. */
+  const timeToFirstToken = (target: Target) =>
+    new Promise<number>((resolve, reject) => {
+      const payload = JSON.stringify(target.body());
+      const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...target.headers };
+      const started = performance.now();
+      let first: number | undefined;
+      let seen = '';
+      const req = request(target.url, { method: 'POST', agent, headers }, (res) => {
         if (res.statusCode !== 200) reject(new Error(`${target.url} answered ${res.statusCode}`));
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -46,119 +55,149 @@ function timeToFirstToken(target: Target): Promise<number> {
         });
         res.on('end', () => (first === undefined ? reject(new Error(`no token from ${target.url}: ${seen}`)) : resolve(first)));
         res.on('error', reject);
-      },
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+
+  const direct = async (): Promise<Target> => ({
+    url: `${opts.mockUrl}/chat/completions`,
+    headers: { authorization: 'Bearer bench' },
+    body: () => ({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hello' }] }),
+    firstToken: (text) => text.includes('"content":"H'),
+  });
+  // A user continuing a titled session (so no title call follows a turn).
+  const parley = async (worker: number): Promise<Target> => {
+    const token = opts.tokens[worker];
+    const res = await fetch(`${opts.serverUrl}/api/v1/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ title: 'bench', model: 'gpt-4o' }),
+    });
+    if (res.status !== 201) throw new Error(`creating a conversation answered ${res.status}`);
+    const { id } = (await res.json()) as { id: string };
+    let turn = 0;
+    return {
+      url: `${opts.serverUrl}/v1/chat/stream`,
+      headers: { authorization: `Bearer ${token}` },
+      body: () => ({ model: 'gpt-4o', session_id: id, messages: [{ role: 'user', content: `hello ${++turn}` }] }),
+      firstToken: (text) => text.includes('data: Hello'),
+    };
+  };
+
+  /** Closed loop: each worker sends its next request when its last one ended. */
+  const runBlock = async (targets: Target[], perWorker: number, next: (w: number) => Promise<Target>, into?: number[]) => {
+    await Promise.all(
+      targets.map(async (_, worker) => {
+        for (let i = 0; i < perWorker; i++) {
+          const ms = await timeToFirstToken(targets[worker]);
+          into?.push(ms);
+          targets[worker] = await next(worker);
+        }
+      }),
     );
-    req.on('error', reject);
-    req.end(payload);
+  };
+
+  /** `samples` requests per path with `concurrency` streams in flight; the paths take turns in blocks. */
+  const measure = async (concurrency: number, samples: number) => {
+    const workers = Array.from({ length: concurrency }, (_, w) => w);
+    const directTargets = await Promise.all(workers.map(direct));
+    const parleyTargets = await Promise.all(workers.map(parley));
+    const turns = workers.map(() => 0);
+    const nextDirect = async (w: number) => directTargets[w];
+    const nextParley = async (w: number) => (++turns[w] % TURNS_PER_SESSION === 0 ? parley(w) : parleyTargets[w]);
+    const warmup = Math.ceil(WARMUP / concurrency);
+    await runBlock(directTargets, warmup, nextDirect);
+    await runBlock(parleyTargets, warmup, nextParley);
+    const times = { direct: [] as number[], parley: [] as number[] };
+    const perBlock = Math.ceil(BLOCK / concurrency);
+    while (times.parley.length < samples) {
+      await runBlock(directTargets, perBlock, nextDirect, times.direct);
+      await runBlock(parleyTargets, perBlock, nextParley, times.parley);
+    }
+    return times;
+  };
+
+  const rows: Row[] = [];
+  const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+  for (const concurrency of [1, 20] as const) {
+    const times = await measure(concurrency, SAMPLES[concurrency]);
+    for (const [path, values] of Object.entries(times)) {
+      const sorted = values.sort((a, b) => a - b);
+      rows.push({ concurrency, path, samples: sorted.length, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) });
+    }
+  }
+  agent.destroy();
+  return rows;
+}
+
+// ---------------------------------------------------------------- mock upstream (worker)
+
+async function mockUpstream(): Promise<void> {
+  const mock = await startMockOpenAI();
+  mock.setDefault({ tokens: ['Hello', ' there', '!'], usage: { prompt_tokens: 12, completion_tokens: 3 } });
+  parentPort?.postMessage({ url: mock.url });
+  parentPort?.once('message', async () => {
+    await mock.close();
+    parentPort?.close();
   });
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+// ---------------------------------------------------------------- Parley (main thread)
 
-type TargetFor = (worker: number) => Promise<Target>;
-
-/** Closed loop: `concurrency` workers, each sending its next request when the last one ended. */
-async function runBlock(targets: Target[], perWorker: number, next: (worker: number) => Promise<Target>, into: number[] | null) {
-  await Promise.all(
-    targets.map(async (_, worker) => {
-      for (let i = 0; i < perWorker; i++) {
-        const ms = await timeToFirstToken(targets[worker]);
-        into?.push(ms);
-        targets[worker] = await next(worker);
-      }
-    }),
-  );
+function startWorker<T>(data: Record<string, unknown>): { worker: Worker; first: Promise<T> } {
+  const worker = new Worker(new URL(import.meta.url), { workerData: data });
+  const first = new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return { worker, first };
 }
 
-/**
- * `samples` requests per path with `concurrency` streams in flight. The paths take turns in
- * blocks, so noise from elsewhere on the machine falls on both alike.
- */
-async function measure(concurrency: number, samples: number, direct: TargetFor, parley: TargetFor) {
-  const times = { direct: [] as number[], parley: [] as number[] };
-  const workers = Array.from({ length: concurrency }, (_, w) => w);
-  const directTargets = await Promise.all(workers.map(direct));
-  const turns = workers.map(() => 0);
-  const parleyTargets = await Promise.all(workers.map(parley));
-  // A worker moves to a new session every few turns, so the history sent as context stays short.
-  const nextParley = async (worker: number) =>
-    ++turns[worker] % TURNS_PER_SESSION === 0 ? parley(worker) : parleyTargets[worker];
-  const nextDirect = async (worker: number) => directTargets[worker];
-  const warmup = Math.ceil(WARMUP / concurrency);
-  await runBlock(directTargets, warmup, nextDirect, null);
-  await runBlock(parleyTargets, warmup, nextParley, null);
-  const perBlock = Math.ceil(BLOCK / concurrency);
-  while (times.parley.length < samples) {
-    await runBlock(directTargets, perBlock, nextDirect, times.direct);
-    await runBlock(parleyTargets, perBlock, nextParley, times.parley);
-  }
-  const sort = (a: number[]) => a.sort((x, y) => x - y);
-  return { direct: sort(times.direct), parley: sort(times.parley) };
-}
-
-async function main() {
-  const mock = await startMockOpenAI();
-  mock.setDefault({ tokens: ['Hello', ' there', '!'], usage: { prompt_tokens: 12, completion_tokens: 3 } });
+async function main(): Promise<void> {
+  const mock = startWorker<{ url: string }>({ role: 'mock' });
+  const { url: mockUrl } = await mock.first;
   const server = await startTestServer({
     env: {
       LOG_LEVEL: 'silent',
       OPENAI_API_KEY: 'bench',
-      OPENAI_BASE_URL: mock.url,
+      OPENAI_BASE_URL: mockUrl,
       RATE_LIMIT_FREE_RPM: '1000000',
       TOKEN_BUDGET_FREE_DAILY: '1000000000',
     },
   });
-  const call = async (path: string, body: unknown, token?: string): Promise<any> => {
-    const res = await fetch(server.url + path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
-    return res.json();
-  };
   try {
     const tokens: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      const session = await call('/api/v1/auth/register', { email: `bench-${i}-${Date.now()}@example.test`, password: 'bench-password' });
-      tokens.push(session.access_token);
+    for (let i = 0; i < USERS; i++) {
+      const res = await fetch(`${server.url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `bench-${i}-${Date.now()}@example.test`, password: 'bench-password' }),
+      });
+      tokens.push(((await res.json()) as { access_token: string }).access_token);
     }
-    const direct = async (): Promise<Target> => ({
-      url: `${mock.url}/chat/completions`,
-      headers: { authorization: 'Bearer bench' },
-      body: () => ({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hello' }] }),
-      firstToken: (text) => text.includes('"content":"H'),
-    });
-    // Each worker is a user continuing a titled session (no title call), a new one every few turns.
-    const parley = async (worker: number): Promise<Target> => {
-      const conversation = await call('/api/v1/conversations', { title: 'bench', model: 'gpt-4o' }, tokens[worker]);
-      let turn = 0;
-      return {
-        url: `${server.url}/v1/chat/stream`,
-        headers: { authorization: `Bearer ${tokens[worker]}` },
-        body: () => ({ model: 'gpt-4o', session_id: conversation.id, messages: [{ role: 'user', content: `hello ${++turn}` }] }),
-        firstToken: (text) => text.includes('data: Hello'),
-      };
-    };
+    const client = startWorker<Row[]>({ role: 'client', serverUrl: server.url, mockUrl, tokens });
+    const rows = await client.first;
+    await client.worker.terminate();
 
-    const rows: string[][] = [['concurrency', 'path', 'samples', 'p50 ms', 'p99 ms']];
-    const fmt = (n: number) => n.toFixed(2);
-    for (const concurrency of [1, 20] as const) {
-      const samples = SAMPLES[concurrency];
-      const { direct: d, parley: p } = await measure(concurrency, samples, direct, parley);
-      const [d50, d99, p50, p99] = [percentile(d, 0.5), percentile(d, 0.99), percentile(p, 0.5), percentile(p, 0.99)];
-      rows.push([String(concurrency), 'direct (mock)', String(d.length), fmt(d50), fmt(d99)]);
-      rows.push([String(concurrency), 'Parley /v1/chat/stream', String(p.length), fmt(p50), fmt(p99)]);
-      rows.push([String(concurrency), 'added by Parley', '', fmt(p50 - d50), fmt(p99 - d99)]);
+    const table: string[][] = [['concurrency', 'path', 'samples', 'p50 ms', 'p99 ms']];
+    for (const concurrency of [1, 20]) {
+      const d = rows.find((r) => r.concurrency === concurrency && r.path === 'direct')!;
+      const p = rows.find((r) => r.concurrency === concurrency && r.path === 'parley')!;
+      table.push([String(concurrency), 'direct (mock)', String(d.samples), d.p50.toFixed(2), d.p99.toFixed(2)]);
+      table.push([String(concurrency), 'Parley /v1/chat/stream', String(p.samples), p.p50.toFixed(2), p.p99.toFixed(2)]);
+      table.push([String(concurrency), 'added by Parley', '', (p.p50 - d.p50).toFixed(2), (p.p99 - d.p99).toFixed(2)]);
     }
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    console.log(`database: ${server.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)'}, node ${process.version}`);
-    for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '));
+    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+    console.log(`database: ${server.databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)'}; node ${process.version}`);
+    for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
   } finally {
-    agent.destroy();
     await server.close();
-    await mock.close();
+    mock.worker.postMessage('close');
+    await new Promise((resolve) => mock.worker.once('exit', resolve));
   }
 }
 
-await main();
+if (isMainThread) await main();
+else if (workerData.role === 'mock') await mockUpstream();
+else parentPort?.postMessage(await loadGenerator(workerData));

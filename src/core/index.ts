@@ -73,7 +73,6 @@ export function createCore(deps: { config: Config; db: Db; bus: EventBus; jwtSec
     titles,
     turnTimeoutMs: config.models.turnTimeoutMs,
     heartbeatMs: heartbeatIntervalMs(config.models.staleTurnSeconds),
-    relaxedStartCommit: Boolean(config.databaseUrl),
     guard: tokenBudget,
     context: fileContext,
   });

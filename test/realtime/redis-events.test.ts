@@ -23,7 +23,12 @@ describe('the Redis event bus', { skip: redisUrl ? false : 'REDIS_URL is not set
       const seenB: SessionEvent[] = [];
       const seenOther: SessionEvent[] = [];
       a.subscribe(sessionId, (e) => seenA.push(e));
-      const arrived = new Promise<void>((resolve) => b.subscribe(sessionId, (e) => (seenB.push(e), resolve())));
+      const arrived = new Promise<void>((resolve) =>
+        b.subscribe(sessionId, (e) => {
+          seenB.push(e);
+          resolve();
+        }),
+      );
       other.subscribe(sessionId, (e) => seenOther.push(e));
       const seenElsewhere: SessionEvent[] = [];
       b.subscribe(randomUUID(), (e) => seenElsewhere.push(e));

@@ -11,10 +11,11 @@ import { openSocket, refusal } from '../support/ws.ts';
 describe('seed 003 websocket', () => {
   let server: TestServer;
   let api: Client;
+  let admin: TestUser;
   before(async () => {
     server = await startTestServer();
     api = client(server.url);
-    await registerUser(api); // the admin
+    admin = await registerUser(api);
   });
   after(() => server.close());
 
@@ -149,6 +150,12 @@ describe('seed 003 websocket', () => {
 
     ok(await api.delete(`/api/chat/sessions/${sessionId}`, { token: user.token }));
     assert.deepEqual((await event('session.deleted')).data, { session_id: sessionId });
+    // The sockets stay open; an admin's restore is announced to them.
+    const updatesSoFar = watcher.frames.filter((f) => f.event === 'session.updated').length;
+    assert.equal((await api.post(`/api/v1/admin/conversations/${sessionId}/restore`, undefined, { token: admin.token })).status, 200);
+    const restored = await event('session.updated', updatesSoFar);
+    assert.equal(restored.data.is_deleted, false);
+    assert.equal(restored.data.message_count, 2);
     await talker.close();
     await watcher.close();
   });

@@ -25,8 +25,11 @@ export interface AccountsDeps {
 
 export class AccountsService {
   private readonly deps: AccountsDeps;
+  // Read on every authenticated request: built once, and parsed once per connection.
+  private readonly userById;
   constructor(deps: AccountsDeps) {
     this.deps = deps;
+    this.userById = deps.db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare('user_by_id');
   }
 
   async register(input: { email: string; password: string; displayName?: string | null }): Promise<Session> {
@@ -112,7 +115,7 @@ export class AccountsService {
   }
 
   async findActiveUser(userId: string): Promise<User | undefined> {
-    const [user] = await this.deps.db.select().from(users).where(eq(users.id, userId));
+    const [user] = await this.userById.execute({ id: userId });
     return user?.active ? user : undefined;
   }
 

@@ -101,7 +101,8 @@ export class ModelCalls {
   }
 }
 
-function toUpstreamError(err: unknown): AppError {
+/** A provider failure as the domain error every surface shows (502). */
+export function toUpstreamError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ProviderError) return errors.upstream(err.message);
   return errors.upstream(`The model provider failed: ${(err as Error)?.message ?? String(err)}`);

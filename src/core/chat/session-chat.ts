@@ -11,9 +11,6 @@ import type { LiveTurn } from './live-turn.ts';
 import { loadTranscript, loadTranscripts, repeatedLead, type TranscriptEntry, withSystemPrompt } from './transcript.ts';
 import type { TurnEngine } from './turn-engine.ts';
 
-/** Seed 002 documents 0.7 as the sampling temperature when a request names none. */
-export const DEFAULT_TEMPERATURE = 0.7;
-
 export interface SessionTurnInput {
   /** An existing session to continue; without it a new one is created. */
   sessionId?: string;
@@ -22,6 +19,8 @@ export interface SessionTurnInput {
   /** The chat as the client holds it; the last one is the user message that starts the turn. */
   messages: TranscriptEntry[];
   temperature?: number;
+  /** Used when neither the request nor the conversation sets a temperature (a surface's documented default). */
+  defaultTemperature?: number;
   maxTokens?: number;
 }
 
@@ -71,7 +70,7 @@ export class SessionChatService {
         conversation,
         content: final.content,
         model: conversation.model,
-        temperature: input.temperature ?? conversation.temperature ?? DEFAULT_TEMPERATURE,
+        temperature: input.temperature ?? conversation.temperature ?? input.defaultTemperature,
         maxTokens: input.maxTokens,
       });
       return { conversation, turn };
@@ -159,7 +158,8 @@ export class SessionChatService {
       return inserted;
     });
     for (const message of stored) this.deps.bus.publish({ sessionId: conversationId, event: 'message.created', data: message });
+    // The turn's own messages must be stamped after the last of these.
     const ahead = base + entries.length - Date.now();
-    if (ahead >= 0) await new Promise((resolve) => setTimeout(resolve, ahead + 1));
+    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
   }
 }

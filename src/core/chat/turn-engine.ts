@@ -1,19 +1,18 @@
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { conversations, messages, usageEvents } from '../../db/schema.ts';
 import { costUsd, type ModelRegistry, type ResolvedModel } from '../../providers/catalog.ts';
-import { ProviderError, type PromptMessage } from '../../providers/types.ts';
+import type { PromptMessage } from '../../providers/types.ts';
 import type { EventBus } from '../../realtime/event-bus.ts';
 import type { Actor } from '../actor.ts';
 import type { Conversation } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
-import { AppError, errors } from '../errors.ts';
-import { newId } from '../ids.ts';
+import { type AppError, errors } from '../errors.ts';
 import { TurnHeartbeat } from './heartbeat.ts';
+import { toUpstreamError } from './model-call.ts';
 import { LiveTurn, type Source, type TurnUsage } from './live-turn.ts';
 import { buildPrompt } from './prompt.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
 import type { TitleGenerator } from './titles.ts';
+import { TurnStore } from './turn-store.ts';
 
 export interface TurnRequest {
   /** Null for an anonymous visitor of a public assistant. */
@@ -45,8 +44,6 @@ export interface TurnEngineDeps {
   turnTimeoutMs: number;
   /** How often live replies refresh their `updated_at`, so recovery can tell them from dead ones. */
   heartbeatMs?: number;
-  /** On a PostgreSQL server: a turn's first write does not wait for the WAL flush (see commitTurnStart). */
-  relaxedStartCommit?: boolean;
   context?: ContextSource;
   guard?: TurnGuard;
 }
@@ -61,10 +58,12 @@ export class TurnEngine {
   private readonly live = new Map<string, LiveTurn>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly heartbeat: TurnHeartbeat;
+  private readonly store: TurnStore;
 
   constructor(deps: TurnEngineDeps) {
     this.deps = deps;
     this.heartbeat = new TurnHeartbeat({ db: deps.db, intervalMs: deps.heartbeatMs ?? 15_000 });
+    this.store = new TurnStore(deps.db);
   }
 
   /** The assistant messages this process is streaming: recovery must leave them alone. */
@@ -91,8 +90,11 @@ export class TurnEngine {
     const turn = new LiveTurn(conversation.id);
     this.live.set(conversation.id, turn);
     try {
-      const history = await this.history(conversation.id);
-      const context = this.deps.context ? await this.deps.context.forTurn(conversation, request.content) : undefined;
+      // Independent reads, so they overlap on a database server.
+      const [history, context] = await Promise.all([
+        this.store.history(conversation.id),
+        this.deps.context?.forTurn(conversation, request.content),
+      ]);
       const prompt = buildPrompt({
         systemPrompt: conversation.systemPrompt,
         language: conversation.language,
@@ -101,7 +103,7 @@ export class TurnEngine {
         userContent: request.content,
       });
       await this.deps.guard?.beforeModelCall(request.actor, estimatePromptTokens(prompt));
-      const { userMessage, assistantMessage } = await this.commitTurnStart(conversation.id, request.content, model);
+      const { userMessage, assistantMessage } = await this.store.commitStart(conversation.id, request.content, model);
       this.heartbeat.add(assistantMessage.id);
       this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
@@ -129,61 +131,6 @@ export class TurnEngine {
   async drain(): Promise<void> {
     for (const turn of this.live.values()) turn.stop('shutdown');
     await Promise.allSettled([...this.running]);
-  }
-
-  private async history(conversationId: string): Promise<PromptMessage[]> {
-    const rows = await this.deps.db
-      .select({ role: messages.role, content: messages.content })
-      .from(messages)
-      .where(and(eq(messages.conversationId, conversationId), isNull(messages.deletedAt), ne(messages.content, '')))
-      .orderBy(asc(messages.createdAt), asc(messages.id));
-    return rows;
-  }
-
-  /**
-   * Both messages and the conversation's activity in one statement: atomic without an explicit
-   * transaction, one round trip. On a PostgreSQL server the commit does not wait for the WAL
-   * to reach the disk (`synchronous_commit = off`, for this transaction only): the rows are
-   * visible to every reader at once and the model is called without waiting on a disk sync;
-   * only a crash of the database server in the next moments could lose them, and the turn's
-   * final write, which is synchronous, would then fail and say so. The embedded database
-   * lives in this process, so there the commit stays synchronous.
-   */
-  private async commitTurnStart(conversationId: string, content: string, model: ResolvedModel) {
-    const now = new Date();
-    // A millisecond later, so the reply always sorts after the message it answers.
-    const later = new Date(now.getTime() + 1);
-    const insert = (db: Pick<Db, '$with' | 'with' | 'update'>) => {
-      const touch = db.$with('touch').as(
-        db.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, conversationId)).returning({ id: conversations.id }),
-      );
-      return db
-        .with(touch)
-        .insert(messages)
-        .values([
-          { id: newId(), conversationId, role: 'user', content, createdAt: now, updatedAt: now },
-          {
-            id: newId(),
-            conversationId,
-            role: 'assistant',
-            content: '',
-            model: model.entry.id,
-            status: 'streaming',
-            createdAt: later,
-            updatedAt: later,
-          },
-        ])
-        .returning();
-    };
-    const rows = this.deps.relaxedStartCommit
-      ? await this.deps.db.transaction(async (tx) => {
-          await tx.execute(sql`set local synchronous_commit = off`);
-          return insert(tx);
-        })
-      : await insert(this.deps.db);
-    const userMessage = rows.find((m) => m.role === 'user')!;
-    const assistantMessage = rows.find((m) => m.role === 'assistant')!;
-    return { userMessage, assistantMessage };
   }
 
   private async run(
@@ -219,7 +166,7 @@ export class TurnEngine {
         turn.emit({ type: 'token', text: event.text });
       }
     } catch (err) {
-      if (!turn.abort.signal.aborted) failure = toTurnError(err);
+      if (!turn.abort.signal.aborted) failure = toUpstreamError(err);
     } finally {
       clearTimeout(timeout);
     }
@@ -236,8 +183,8 @@ export class TurnEngine {
     if (turn.stopReason) metadata.stop_reason = turn.stopReason;
 
     try {
-      const message = await this.commitTurnEnd({
-        turn,
+      const message = await this.store.commitEnd({
+        conversationId: turn.conversationId,
         actor: request.actor,
         placeholder,
         model,
@@ -287,68 +234,6 @@ export class TurnEngine {
   private release(turn: LiveTurn): void {
     if (this.live.get(turn.conversationId) === turn) this.live.delete(turn.conversationId);
   }
-
-  private async commitTurnEnd(input: {
-    turn: LiveTurn;
-    actor: Actor | null;
-    placeholder: Message;
-    model: ResolvedModel;
-    content: string;
-    status: Message['status'];
-    usage: TurnUsage;
-    cost: number;
-    ttftMs: number | null;
-    metadata: Record<string, unknown>;
-  }): Promise<Message> {
-    const { placeholder, usage } = input;
-    const { db } = this.deps;
-    const now = new Date();
-    // One statement, so atomic without an explicit transaction: the reply, its usage event and
-    // the conversation's activity are written together, in one round trip.
-    const usageEvent = db.$with('usage_event').as(
-      db
-        .insert(usageEvents)
-        .values({
-          id: newId(),
-          userId: input.actor?.userId ?? null,
-          conversationId: input.turn.conversationId,
-          messageId: placeholder.id,
-          kind: 'chat',
-          model: input.model.entry.id,
-          provider: input.model.entry.provider,
-          promptTokens: usage.promptTokens,
-          completionTokens: usage.completionTokens,
-          costUsd: input.cost,
-          estimated: usage.estimated,
-          createdAt: now,
-        })
-        .returning({ id: usageEvents.id }),
-    );
-    const touch = db.$with('touch').as(
-      db
-        .update(conversations)
-        .set({ updatedAt: now })
-        .where(eq(conversations.id, input.turn.conversationId))
-        .returning({ id: conversations.id }),
-    );
-    const [message] = await db
-      .with(usageEvent, touch)
-      .update(messages)
-      .set({
-        content: input.content,
-        status: input.status,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        costUsd: input.cost,
-        ttftMs: input.ttftMs,
-        metadata: input.metadata,
-        updatedAt: now,
-      })
-      .where(eq(messages.id, placeholder.id))
-      .returning();
-    // A message deleted while its reply was streaming stays deleted; the row is still returned.
-    return message ?? { ...placeholder, content: input.content, status: input.status };
-  }
 }
 
 export function estimateUsage(prompt: PromptMessage[], completion: string): TurnUsage {
@@ -357,8 +242,3 @@ export function estimateUsage(prompt: PromptMessage[], completion: string): Turn
   return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, estimated: true };
 }
 
-function toTurnError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  if (err instanceof ProviderError) return errors.upstream(err.message);
-  return errors.upstream(`The model provider failed: ${(err as Error)?.message ?? String(err)}`);
-}

@@ -39,8 +39,15 @@ const messageCount = sql<number>`(select count(*)::int from "messages" m where m
 
 export class ConversationsService {
   private readonly deps: { db: Db; models: ModelRegistry; bus: EventBus };
+  // Run on every conversation request: built once, and parsed once per connection.
+  private readonly liveById;
   constructor(deps: { db: Db; models: ModelRegistry; bus: EventBus }) {
     this.deps = deps;
+    this.liveById = deps.db
+      .select({ ...conversationColumns, messageCount })
+      .from(conversations)
+      .where(and(eq(conversations.id, sql.placeholder('id')), isNull(conversations.deletedAt)))
+      .prepare('live_conversation_by_id');
   }
 
   /** Creates a conversation owned by the actor (or, with a null actor, an anonymous one). */
@@ -85,10 +92,7 @@ export class ConversationsService {
   /** A live conversation by id, without authorization: for callers that authorize by other means. */
   async find(id: string): Promise<Conversation | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await this.deps.db
-      .select({ ...conversationColumns, messageCount })
-      .from(conversations)
-      .where(and(eq(conversations.id, id), isNull(conversations.deletedAt)));
+    const [row] = await this.liveById.execute({ id });
     return row;
   }
 
@@ -196,6 +200,8 @@ export class ConversationsService {
     }
     const restored = await this.find(id);
     if (!restored) throw errors.notFound('Conversation');
+    // Sockets left open on the deleted session learn that it is back.
+    if (row.deletedAt) this.deps.bus.publish({ sessionId: id, event: 'session.updated', data: restored });
     return restored;
   }
 

@@ -53,7 +53,7 @@ export const sessionRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     {
       schema: {
         tags,
-        summary: "Rename a session",
+        summary: 'Rename a session',
         params: s.sessionParams,
         body: s.renameSessionBody,
         response: s.enveloped(s.doneText),

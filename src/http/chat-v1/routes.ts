@@ -35,6 +35,7 @@ export const chatV1Routes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
         model: body.model ?? undefined,
         messages: body.messages,
         temperature: body.temperature ?? undefined,
+        defaultTemperature: s.DEFAULT_TEMPERATURE,
         maxTokens: body.max_tokens ?? undefined,
       };
       if (body.stream === false) {

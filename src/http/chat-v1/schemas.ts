@@ -18,6 +18,8 @@ export const chatMessageSchema = z.object({ role, content: z.string() });
 const sessionId = z.union([z.string().min(1).max(100), z.number().int()]).transform(String);
 
 export const MAX_MESSAGES = 1000;
+/** Seed 002 documents 0.7 as the temperature when a request names none. */
+export const DEFAULT_TEMPERATURE = 0.7;
 export const MAX_TOKENS_LIMIT = 128_000;
 
 export const streamBody = z
