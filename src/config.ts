@@ -21,6 +21,7 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('parley:'),
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MODELS_FILE: z.string().min(1).optional(),
   DEFAULT_MODEL: z.string().min(1).optional(),
@@ -68,6 +69,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwtSecret: e.JWT_SECRET,
     logLevel: e.LOG_LEVEL,
     auth: {

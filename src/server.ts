@@ -33,10 +33,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let reportBusError = (_err: unknown) => {};
   // With Redis, session events reach the sockets of every instance.
   const bus: EventBus = config.redisUrl
-    ? await RedisEventBus.connect(config.redisUrl, { onError: (err) => reportBusError(err) })
+    ? await RedisEventBus.connect(config.redisUrl, {
+        channel: `${config.redisKeyPrefix}session-events`,
+        onError: (err) => reportBusError(err),
+      })
     : new InProcessEventBus();
   // With Redis, every instance counts against the same limits.
-  const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter();
+  const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, { prefix: `${config.redisKeyPrefix}rl:` }) : new MemoryRateLimiter();
   const core = createCore({ config, db: database.db, bus, jwtSecret, limiter });
   const app = await buildApp({ config, database, core });
   reportBusError = (err) => app.log.warn({ err }, 'event bus error');

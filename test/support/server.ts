@@ -35,7 +35,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, JWT_SECRET: 'test-secret-for-postgres-runs-0123456789' } : {}),
-    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    // Servers of other test files share the Redis: each data set counts and signals on its own keys.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `parley-test:${path.basename(dataDir)}:` } : {}),
     // Limits high enough never to interfere; rate-limit tests pass their own tiny ones.
     RATE_LIMIT_FREE_RPM: '1000000',
     TOKEN_BUDGET_FREE_DAILY: '1000000000',
