@@ -6,6 +6,7 @@ import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { success } from './envelope.ts';
 import { presentMessageBrief } from './presenters.ts';
 import * as s from './schemas.ts';
+import { messagePageRoute } from './shared-routes.ts';
 
 /** Seed 003 message management under /api/chat. Messages are stored as sent: no model is called. */
 export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
@@ -48,23 +49,7 @@ export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     },
   );
 
-  app.get(
-    '/sessions/:session_id/messages',
-    {
-      schema: {
-        tags,
-        summary: "A page of a session's messages, oldest first",
-        params: s.sessionParams,
-        querystring: s.messagePageQuery,
-        response: s.enveloped(s.pageOf(s.messageBriefSchema)),
-      },
-    },
-    async (request) => {
-      const { offset, limit, page, page_size } = s.messagePage(request.query);
-      const { items, total } = await core.messages.list(actorOf(request), request.params.session_id, { offset, limit });
-      return success({ items: items.map(presentMessageBrief), total, page, page_size });
-    },
-  );
+  messagePageRoute(app, core, '/sessions/:session_id/messages', tags, { schema: s.messageBriefSchema, present: presentMessageBrief });
 
   app.delete(
     '/messages/:message_id',

@@ -6,6 +6,7 @@ import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { success } from './envelope.ts';
 import { presentSession, presentSessionDetail, presentSessionListItem } from './presenters.ts';
 import * as s from './schemas.ts';
+import { deleteSessionRoute, renameSessionRoute } from './shared-routes.ts';
 
 /** Seed 003 session management under /api/chat. */
 export const sessionRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
@@ -48,36 +49,6 @@ export const sessionRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     },
   );
 
-  app.patch(
-    '/sessions/:session_id',
-    {
-      schema: {
-        tags,
-        summary: 'Rename a session',
-        params: s.sessionParams,
-        body: s.renameSessionBody,
-        response: s.enveloped(s.doneText),
-      },
-    },
-    async (request) => {
-      await core.conversations.update(actorOf(request), request.params.session_id, { title: request.body.new_title });
-      return success('标题更新成功');
-    },
-  );
-
-  app.delete(
-    '/sessions/:session_id',
-    {
-      schema: {
-        tags,
-        summary: 'Delete a session with its messages and files',
-        params: s.sessionParams,
-        response: s.enveloped(s.doneText),
-      },
-    },
-    async (request) => {
-      await core.conversations.delete(actorOf(request), request.params.session_id);
-      return success('会话删除成功');
-    },
-  );
+  renameSessionRoute(app, core, '/sessions/:session_id', tags);
+  deleteSessionRoute(app, core, '/sessions/:session_id', tags);
 };

@@ -5,6 +5,7 @@ import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { success } from './envelope.ts';
 import { presentMessage, presentSession } from './presenters.ts';
 import * as s from './schemas.ts';
+import { deleteSessionRoute, messagePageRoute, renameSessionRoute } from './shared-routes.ts';
 
 /** How many of a session's latest messages the view routes include. */
 const LATEST_MESSAGES = 50;
@@ -88,47 +89,8 @@ export const viewRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     },
   );
 
-  app.patch(
-    '/sessions/:session_id',
-    {
-      schema: {
-        tags,
-        summary: 'Rename a session',
-        params: s.sessionParams,
-        body: s.renameSessionBody,
-        response: s.enveloped(s.doneText),
-      },
-    },
-    async (request) => {
-      await core.conversations.update(actorOf(request), request.params.session_id, { title: request.body.new_title });
-      return success('标题更新成功');
-    },
-  );
+  renameSessionRoute(app, core, '/sessions/:session_id', tags);
+  deleteSessionRoute(app, core, '/deletesession/:session_id', tags);
 
-  app.delete(
-    '/deletesession/:session_id',
-    { schema: { tags, summary: 'Delete a session', params: s.sessionParams, response: s.enveloped(s.doneText) } },
-    async (request) => {
-      await core.conversations.delete(actorOf(request), request.params.session_id);
-      return success('会话删除成功');
-    },
-  );
-
-  app.get(
-    '/sessions/:session_id/messages',
-    {
-      schema: {
-        tags,
-        summary: "A page of a session's messages, oldest first",
-        params: s.sessionParams,
-        querystring: s.messagePageQuery,
-        response: s.enveloped(s.pageOf(s.messageSchema)),
-      },
-    },
-    async (request) => {
-      const { offset, limit, page, page_size } = s.messagePage(request.query);
-      const { items, total } = await core.messages.list(actorOf(request), request.params.session_id, { offset, limit });
-      return success({ items: items.map(presentMessage), total, page, page_size });
-    },
-  );
+  messagePageRoute(app, core, '/sessions/:session_id/messages', tags, { schema: s.messageSchema, present: presentMessage });
 };
