@@ -41,7 +41,8 @@ export class ModelCalls {
 
   /** Yields text deltas as they arrive; returns the whole text with its usage and cost. */
   async *stream(request: ModelCallRequest): AsyncGenerator<string, ModelCallResult> {
-    await this.deps.guard?.beforeModelCall(request.actor, estimatePromptTokens(request.messages));
+    const check = await this.deps.guard?.prepare(request.actor);
+    check?.(estimatePromptTokens(request.messages));
     let text = '';
     let reported: { promptTokens: number; completionTokens: number } | undefined;
     let failure: AppError | undefined;

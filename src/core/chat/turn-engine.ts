@@ -31,9 +31,12 @@ export interface ContextSource {
   forTurn(conversation: Conversation, query: string): Promise<{ system?: string; sources: Source[] }>;
 }
 
-/** Checks run before a model is called (rate limits, token budgets); they throw to refuse. */
+/**
+ * A check run before a model is called (the daily token budget). `prepare` does the reading,
+ * so it can overlap the turn's other reads; the check it returns throws to refuse.
+ */
 export interface TurnGuard {
-  beforeModelCall(actor: Actor | null, estimatedTokens: number): Promise<void>;
+  prepare(actor: Actor | null): Promise<(estimatedTokens: number) => void>;
 }
 
 export interface TurnEngineDeps {
@@ -91,9 +94,10 @@ export class TurnEngine {
     this.live.set(conversation.id, turn);
     try {
       // Independent reads, so they overlap on a database server.
-      const [history, context] = await Promise.all([
+      const [history, context, check] = await Promise.all([
         this.store.history(conversation.id),
         this.deps.context?.forTurn(conversation, request.content),
+        this.deps.guard?.prepare(request.actor),
       ]);
       const prompt = buildPrompt({
         systemPrompt: conversation.systemPrompt,
@@ -102,7 +106,7 @@ export class TurnEngine {
         history,
         userContent: request.content,
       });
-      await this.deps.guard?.beforeModelCall(request.actor, estimatePromptTokens(prompt));
+      check?.(estimatePromptTokens(prompt));
       const { userMessage, assistantMessage } = await this.store.commitStart(conversation.id, request.content, model);
       this.heartbeat.add(assistantMessage.id);
       this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });

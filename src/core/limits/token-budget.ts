@@ -18,21 +18,23 @@ export class TokenBudget implements TurnGuard {
   }
 
   /**
-   * Refuses the call when today's tokens plus the prompt's estimate exceed the budget. The
-   * reply's own tokens are not known in advance, so the call that crosses the line completes
-   * and the next one is refused.
+   * Reads today's usage; the returned check refuses the call when that plus the prompt's
+   * estimate exceeds the budget. The reply's own tokens are not known in advance, so the
+   * call that crosses the line completes and the next one is refused.
    */
-  async beforeModelCall(actor: Actor | null, estimatedTokens: number): Promise<void> {
+  async prepare(actor: Actor | null): Promise<(estimatedTokens: number) => void> {
     // Anonymous turns have no account to charge; the request rate still bounds them.
-    if (!actor) return;
+    if (!actor) return () => {};
     const limit = this.deps.perDay[actor.tier];
     const used = await this.deps.usage.tokensToday(actor.userId);
-    if (used + estimatedTokens <= limit) return;
-    const resetSeconds = secondsUntilUtcMidnight(Date.now());
-    throw errors.rateLimited(
-      `Daily token limit reached: ${used} of ${limit} tokens used today (${actor.tier} tier); this request needs about ${estimatedTokens} more`,
-      { retryAfterSeconds: resetSeconds, limit, remaining: Math.max(0, limit - used), resetSeconds },
-    );
+    return (estimatedTokens) => {
+      if (used + estimatedTokens <= limit) return;
+      const resetSeconds = secondsUntilUtcMidnight(Date.now());
+      throw errors.rateLimited(
+        `Daily token limit reached: ${used} of ${limit} tokens used today (${actor.tier} tier); this request needs about ${estimatedTokens} more`,
+        { retryAfterSeconds: resetSeconds, limit, remaining: Math.max(0, limit - used), resetSeconds },
+      );
+    };
   }
 }
 

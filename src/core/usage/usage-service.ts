@@ -28,8 +28,16 @@ const totals = {
 
 export class UsageService {
   private readonly db: Db;
+  // Read before every model call: built once, and parsed once per connection.
+  private readonly todayQuery;
+
   constructor(db: Db) {
     this.db = db;
+    this.todayQuery = db
+      .select({ total: totals.total_tokens })
+      .from(usageEvents)
+      .where(and(eq(usageEvents.userId, sql.placeholder('userId')), gte(usageEvents.createdAt, sql.placeholder('since'))))
+      .prepare('usage_tokens_today');
   }
 
   /** The actor's usage over [start, end] (whole UTC days), with daily and per-model breakdowns. */
@@ -55,10 +63,7 @@ export class UsageService {
   async tokensToday(userId: string): Promise<number> {
     const today = new Date();
     today.setUTCHours(0, 0, 0, 0);
-    const [row] = await this.db
-      .select({ total: totals.total_tokens })
-      .from(usageEvents)
-      .where(and(eq(usageEvents.userId, userId), gte(usageEvents.createdAt, today)));
+    const [row] = await this.todayQuery.execute({ userId, since: today });
     return row.total;
   }
 }
