@@ -12,6 +12,7 @@ import { assistantChatSurface } from './http/assistant-chat/index.ts';
 import { chatV1Routes } from './http/chat-v1/routes.ts';
 import { fileRoutes } from './http/files/routes.ts';
 import { fastapiErrorHandler } from './http/plugins/errors.ts';
+import { frameworkErrorHandler } from './http/plugins/framework-errors.ts';
 import { requestLogFields } from './http/plugins/log-serializers.ts';
 import { openaiRoutes } from './http/openai/routes.ts';
 import { opsRoutes } from './http/ops/routes.ts';
@@ -31,6 +32,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Request ids are generated, never taken from a client header.
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
+    // The longest path id any surface accepts: seed 001 session keys and seed 003 ids (200 characters).
+    routerOptions: { maxParamLength: 200 },
+    // Malformed paths and overlong parameters, in the shape of the surface the path belongs to.
+    frameworkErrors: frameworkErrorHandler,
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -60,6 +60,8 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
   if (code === '23505') return errors.conflict('Resource already exists');
   if (code === '23503') return errors.notFound('Referenced resource');
   if (code === '22P02' || code === '22007' || code === '22008') return errors.badRequest('Invalid value');
+  // PostgreSQL text and jsonb cannot hold U+0000, the one character a JSON string can carry that they refuse.
+  if (code === '22021' || code === '22P05') return errors.badRequest('Text must not contain NUL (\\u0000) characters');
   return undefined;
 }
 

@@ -146,6 +146,24 @@ describe('requests per minute by tier', () => {
     assert.equal((await api.get('/api/v1/auth/me', { token: user.token })).status, 200);
   });
 
+  it('answers 429 {detail} with its headers on seed 002’s /v1/chat and upload routes', async () => {
+    const user = await registerUser(api);
+    const session = await createConversation(api, user.token);
+    await spend(user, '/v1/chat/history', FREE - 1);
+    const refused = await api.get('/v1/chat/history', { token: user.token });
+    assertRefused(refused, FREE, 60);
+    assert.deepEqual(Object.keys(refused.body), ['detail']);
+    assert.match(refused.body.detail, /Rate limit exceeded/);
+    // Refused before validation, as on every surface: not this surface's 400.
+    const invalid = await api.post('/v1/chat/stream', { temperature: 9 }, { token: user.token });
+    assertRefused(invalid, FREE, 60);
+    const form = new FormData();
+    form.append('file', new Blob(['%PDF-1.4']), 'a.pdf');
+    const upload = await api.request('POST', `/api/chat/sessions/${session}/upload`, { token: user.token, raw: form });
+    assertRefused(upload, FREE, 60);
+    assert.match(upload.body.detail, /Rate limit exceeded/);
+  });
+
   it('answers 429 in the seed 003 envelope on /api/chat/sessions', async (t) => {
     const user = await registerUser(api);
     const path = `/api/chat/sessions/${randomUUID()}`;
@@ -246,6 +264,51 @@ describe('model tokens per day by tier', () => {
     assert.equal(mock.chatRequests().length, calls);
     const usage = await api.get('/api/v1/tokens/usage', { token: user.token });
     assert.equal(usage.body.total_tokens, 0);
+  });
+
+  it('refuses a seed 002 turn starting a new session, leaving no session behind', async () => {
+    const { user } = await spentUser();
+    const calls = mock.chatRequests().length;
+    for (const stream of [true, false]) {
+      const refused = await api.post(
+        '/v1/chat/stream',
+        { model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'one more' }] },
+        { token: user.token },
+      );
+      assertRefused(refused, BUDGET, 86_400);
+      assert.match(refused.body.detail, /Daily token limit/);
+    }
+    assert.equal(mock.chatRequests().length, calls, 'the model was not called');
+    const history = await api.get('/v1/chat/history', { token: user.token });
+    assert.equal(history.body.total, 1, 'only the conversation the budget was spent in');
+  });
+
+  it('refuses a seed 001 turn of a signed-in user, leaving no unreachable session behind', async () => {
+    const { user } = await spentUser();
+    const assistant = await api.post('/api/v1/assistants', { name: 'Helper', model: 'gpt-4o-mini' }, { token: user.token });
+    assert.equal(assistant.status, 201, assistant.text);
+    const calls = mock.chatRequests().length;
+    const refused = await api.post('/api/v1/chat/stream', { assistant_id: assistant.body.id, message: 'hello?' }, { token: user.token });
+    assertRefused(refused, BUDGET, 86_400);
+    assert.match(refused.body.detail, /Daily token limit/);
+    assert.equal(mock.chatRequests().length, calls, 'the model was not called');
+    const conversations = await api.get('/api/v1/conversations', { token: user.token });
+    assert.equal(conversations.body.total, 1, 'the session made for the refused turn is gone: its id was never given out');
+
+    // A session the client named stays, with the earlier messages it sent, so a retry continues it.
+    const sessionId = `retry-later-${randomUUID()}`;
+    const named = await api.post(
+      '/api/v1/chat/stream',
+      { assistant_id: assistant.body.id, session_id: sessionId, message: 'hello?', history: [{ role: 'user', content: 'Earlier' }] },
+      { token: user.token },
+    );
+    assert.equal(named.status, 429);
+    const history = await api.get(`/api/v1/chat/${sessionId}/history`, { token: user.token });
+    assert.equal(history.status, 200);
+    assert.deepEqual(
+      history.body.messages.map((m: { text: string }) => m.text),
+      ['Earlier'],
+    );
   });
 
   it('lets the user go on once an admin raises the tier', async () => {

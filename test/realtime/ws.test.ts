@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { addMessage, createSession, MESSAGE_KEYS, ok, SESSION_KEYS, sameKeys } from '../http/aichat/helpers.ts';
+import { addMessage, createSession, fails, MESSAGE_KEYS, ok, SESSION_KEYS, sameKeys } from '../http/aichat/helpers.ts';
 import { redactUrl } from '../../src/http/plugins/log-serializers.ts';
 import { registerUser, type TestUser } from '../support/factories.ts';
 import { client, type Client } from '../support/http.ts';
@@ -49,8 +49,10 @@ describe('seed 003 websocket', () => {
     assert.equal((await refusal(server.url, 'not-a-session', { token: user.token, via: 'query' })).code, 4404);
     ok(await api.delete(`/api/chat/sessions/${sessionId}`, { token: user.token }));
     assert.equal((await refusal(server.url, sessionId, { token: user.token })).code, 4404);
-    // Without an upgrade the path is not an HTTP route.
-    assert.equal((await api.get(`/ws/${sessionId}`, { token: user.token })).status, 404);
+    // Without an upgrade the path is not an HTTP route: a 404 in the envelope, and no admission is attempted.
+    const plain = fails(await api.get(`/ws/${sessionId}`, { token: user.token }), 404);
+    assert.equal(plain.data, null);
+    fails(await api.get(`/ws/${randomUUID()}`), 404);
   });
 
   it('runs a turn: message, tokens, done, matching what is stored', async () => {
@@ -107,6 +109,24 @@ describe('seed 003 websocket', () => {
     const nothing = await socket.waitFor((f) => f.type === 'error', { skip: bad.length });
     assert.equal(nothing.code, 409);
     assert.equal(socket.ws.readyState, socket.ws.OPEN);
+    await socket.close();
+  });
+
+  it('refuses a message the database cannot store with a 400 error frame; the session stays usable', async () => {
+    const { user, sessionId } = await userWithSession();
+    const socket = await openSocket(server.url, sessionId, { token: user.token });
+    socket.send({ type: 'message', content: 'nul\u0000inside' });
+    const refused = await socket.waitFor((f) => f.type === 'error');
+    assert.equal(refused.code, 400);
+    assert.match(refused.detail, /NUL/);
+    socket.send({ type: 'message', content: 'clean' });
+    const done = await socket.waitFor((f) => f.type === 'done');
+    assert.equal(done.data.content, 'Echo: clean');
+    const stored = ok(await api.get(`/aichat/sessions/${sessionId}/messages`, { token: user.token }));
+    assert.deepEqual(
+      stored.items.map((m: any) => m.content),
+      ['clean', 'Echo: clean'],
+    );
     await socket.close();
   });
 

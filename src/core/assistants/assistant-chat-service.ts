@@ -36,8 +36,16 @@ export class AssistantChatService {
       language: input.language,
       history: input.history,
     });
-    const turn = await this.deps.engine.start({ actor, conversation, content: input.message });
-    return { sessionId: sessionIdOf(conversation), turn };
+    try {
+      const turn = await this.deps.engine.start({ actor, conversation, content: input.message });
+      return { sessionId: sessionIdOf(conversation), turn };
+    } catch (err) {
+      // A session made here for a refused first turn (token budget, bad input) has an id the
+      // client never learns: it would only sit empty in the user's lists. A session the client
+      // named stays, so a retry with that id continues it.
+      if (input.sessionId === undefined) await this.deps.sessions.discard(conversation.id).catch(() => {});
+      throw err;
+    }
   }
 
   /** The session's latest messages, oldest first. */

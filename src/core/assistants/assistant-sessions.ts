@@ -99,6 +99,11 @@ export class AssistantSessions {
     }
   }
 
+  /** Deletes a session nobody can reach (see AssistantChatService.start). */
+  discard(conversationId: string): Promise<void> {
+    return this.deps.conversations.softDelete(conversationId);
+  }
+
   private async continueIn(
     actor: Actor | null,
     assistant: Assistant,

@@ -165,9 +165,13 @@ export class TurnEngine {
           continue;
         }
         if (turn.abort.signal.aborted) break;
+        // The database cannot store U+0000: a reply carrying one would fail its final write.
+        // Dropped here, so what the client receives is exactly what is stored.
+        const text = event.text.includes('\u0000') ? event.text.replaceAll('\u0000', '') : event.text;
+        if (!text) continue;
         if (ttftMs === null) ttftMs = Math.round(performance.now() - started);
-        content += event.text;
-        turn.emit({ type: 'token', text: event.text });
+        content += text;
+        turn.emit({ type: 'token', text });
       }
     } catch (err) {
       if (!turn.abort.signal.aborted) failure = toUpstreamError(err);

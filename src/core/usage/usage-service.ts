@@ -42,8 +42,10 @@ export class UsageService {
 
   /** The actor's usage over [start, end] (whole UTC days), with daily and per-model breakdowns. */
   async summary(actor: Actor, range: { start: string; end: string }): Promise<UsageSummary> {
-    const from = new Date(`${range.start}T00:00:00Z`);
-    const to = new Date(new Date(`${range.end}T00:00:00Z`).getTime() + 86_400_000);
+    // The day bounds are computed by the database: the day after 9999-12-31 is a valid PostgreSQL
+    // timestamp, but a JavaScript Date that far out serializes in a form PostgreSQL refuses.
+    const from = sql`(${range.start}::date)::timestamp at time zone 'UTC'`;
+    const to = sql`(${range.end}::date + 1)::timestamp at time zone 'UTC'`;
     const where = and(eq(usageEvents.userId, actor.userId), gte(usageEvents.createdAt, from), lt(usageEvents.createdAt, to));
     const day = sql<string>`to_char(${usageEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`;
     const [[overall], daily, byModel] = await Promise.all([

@@ -1,6 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { applyErrorHeaders, classifyError } from '../plugins/errors.ts';
 
+/** The path families of this surface. Seed 002 also lives under /api/chat, so only these answer in the envelope. */
+export const ENVELOPE_PREFIXES = ['/api/chat/session', '/api/chat/sessions', '/api/chat/message', '/api/chat/messages', '/aichat'];
+
+/** Whether a request path belongs to this surface (and its errors to the envelope). */
+export const isEnvelopePath = (path: string) => ENVELOPE_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+
 /** Seed 003's success reply. */
 export const success = <T>(data: T) => ({ code: 200 as const, message: 'success' as const, data });
 

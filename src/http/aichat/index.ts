@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Core } from '../../core/index.ts';
-import { envelopeErrorHandler, envelopeNotFoundUnder } from './envelope.ts';
+import { ENVELOPE_PREFIXES, envelopeErrorHandler, envelopeNotFoundUnder } from './envelope.ts';
 import { messageRoutes } from './message-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { viewRoutes } from './view-routes.ts';
@@ -12,10 +12,7 @@ import { wsRoutes } from './ws-routes.ts';
  */
 export const aichatRoutes: FastifyPluginAsync<{ core: Core; heartbeatSeconds: number }> = async (app, { core, heartbeatSeconds }) => {
   app.setErrorHandler(envelopeErrorHandler);
-  // Seed 002 also lives under /api/chat, so only this surface's own path families answer in the envelope.
-  await app.register(
-    envelopeNotFoundUnder(['/api/chat/session', '/api/chat/sessions', '/api/chat/message', '/api/chat/messages', '/aichat']),
-  );
+  await app.register(envelopeNotFoundUnder(ENVELOPE_PREFIXES));
   await app.register(sessionRoutes, { core, prefix: '/api/chat' });
   await app.register(messageRoutes, { core, prefix: '/api/chat' });
   await app.register(viewRoutes, { core, prefix: '/aichat' });

@@ -7,6 +7,7 @@ import type { Core } from '../../core/index.ts';
 import { ChatSocketProtocol } from '../../realtime/chat-socket.ts';
 import { SocketHub } from '../../realtime/socket-hub.ts';
 import { bearerToken } from '../plugins/auth.ts';
+import { envelopeNotFound } from './envelope.ts';
 import { presentEventData, presentMessage } from './presenters.ts';
 
 /**
@@ -41,16 +42,16 @@ export const wsRoutes: FastifyPluginAsync<{ core: Core; heartbeatSeconds: number
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   const admissions = new WeakMap<FastifyRequest, Admission & { response: ServerResponse }>();
-  app.get<{ Params: { session_id: string } }>(
-    '/ws/:session_id',
-    {
-      websocket: true,
-      // Decided before the upgrade, so the socket handler can join synchronously and lose no frame.
-      preValidation: async (request, reply) => {
-        if (request.ws) admissions.set(request, { ...(await admit(core, request)), response: reply.raw });
-      },
+  app.route<{ Params: { session_id: string } }>({
+    method: 'GET',
+    url: '/ws/:session_id',
+    // A websocket endpoint only: kept out of the OpenAPI document.
+    schema: { hide: true },
+    // Decided before the upgrade, so the socket handler can join synchronously and lose no frame.
+    preValidation: async (request, reply) => {
+      if (request.ws) admissions.set(request, { ...(await admit(core, request)), response: reply.raw });
     },
-    (socket, request) => {
+    wsHandler: (socket, request) => {
       const admission = admissions.get(request);
       // The upgrade leaves the HTTP response attached to the connection, and through the response's
       // listeners the whole request; detached, both are garbage (several KB per idle socket).
@@ -61,7 +62,9 @@ export const wsRoutes: FastifyPluginAsync<{ core: Core; heartbeatSeconds: number
       }
       hub.join(socket, { sessionId: admission.sessionId, actor: admission.actor });
     },
-  );
+    // A plain HTTP request (no upgrade) finds no REST route here: a 404 in the surface's envelope.
+    handler: envelopeNotFound,
+  });
 };
 
 async function admit(core: Core, request: FastifyRequest<{ Params: { session_id: string } }>): Promise<Admission> {

@@ -32,7 +32,8 @@ export const registerBody = z.object({
 });
 export const loginBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) });
 export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) });
-export const logoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).optional();
+// A client may log out with no body at all (only the bearer token), which Fastify passes on as null.
+export const logoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).nullish();
 
 export const apiKeyCreateBody = z.object({ name: z.string().trim().min(1).max(100) });
 export const apiKeySchema = z.object({
@@ -121,7 +122,8 @@ export const sendMessageResponse = z.object({
   cost_usd: z.number(),
 });
 
-const isoDate = z.iso.date();
+// Year 0 passes the ISO format but is no date PostgreSQL (or the Gregorian calendar) has.
+const isoDate = z.iso.date().refine((d) => d >= '0001-01-01', 'Dates start at 0001-01-01');
 export const usageQuery = z
   .object({ start_date: isoDate.optional(), end_date: isoDate.optional() })
   .refine((q) => !q.start_date || !q.end_date || q.start_date <= q.end_date, {

@@ -6,6 +6,9 @@ import * as s from './schemas.ts';
 
 const DEFAULT_RANGE_DAYS = 30;
 const day = (d: Date) => d.toISOString().slice(0, 10);
+const FIRST_DAY = '0001-01-01';
+// YYYY-MM-DD strings compare as dates; a year before 1 ('0000-…', '-000001-…') sorts below FIRST_DAY.
+const maxDate = (a: string, b: string) => (a > b ? a : b);
 
 export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -24,8 +27,8 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
     },
     async (request) => {
       const end = request.query.end_date ?? day(new Date());
-      const start =
-        request.query.start_date ?? day(new Date(new Date(`${end}T00:00:00Z`).getTime() - (DEFAULT_RANGE_DAYS - 1) * 86_400_000));
+      const windowStart = day(new Date(new Date(`${end}T00:00:00Z`).getTime() - (DEFAULT_RANGE_DAYS - 1) * 86_400_000));
+      const start = request.query.start_date ?? maxDate(windowStart, FIRST_DAY);
       return core.usage.summary(actorOf(request), { start, end });
     },
   );

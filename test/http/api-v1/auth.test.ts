@@ -25,6 +25,7 @@ describe('seed 000 auth', () => {
     const email = randomEmail();
     const reg = await api.post('/api/v1/auth/register', { email: email.toUpperCase(), password: 'correct horse', display_name: 'Ann' });
     assert.equal(reg.status, 201);
+    assert.deepEqual(Object.keys(reg.body).sort(), ['access_token', 'expires_in', 'refresh_token', 'token_type', 'user']);
     assert.equal(reg.body.token_type, 'bearer');
     assert.equal(reg.body.user.email, email);
     assert.equal(reg.body.user.display_name, 'Ann');
@@ -32,6 +33,7 @@ describe('seed 000 auth', () => {
 
     const login = await api.post('/api/v1/auth/login', { email: email.toUpperCase(), password: 'correct horse' });
     assert.equal(login.status, 200);
+    assert.deepEqual(Object.keys(login.body).sort(), Object.keys(reg.body).sort());
     const me = await api.get('/api/v1/auth/me', { token: login.body.access_token });
     assert.equal(me.status, 200);
     assert.equal(me.body.id, reg.body.user.id);

@@ -4,6 +4,24 @@ import { createConversation, registerUser, type TestUser } from '../../support/f
 import { client, type Client } from '../../support/http.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 
+// SPEC §7: a seed 000 message, exactly.
+const MESSAGE_KEYS = [
+  'id',
+  'conversation_id',
+  'role',
+  'content',
+  'model',
+  'status',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'cost_usd',
+  'metadata',
+  'created_at',
+  'updated_at',
+].sort();
+const keysOf = (o: object) => Object.keys(o).sort();
+
 describe('seed 000 messages with the echo model', () => {
   let server: TestServer;
   let api: Client;
@@ -19,7 +37,11 @@ describe('seed 000 messages with the echo model', () => {
     const id = await createConversation(api, user.token);
     const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'Tell me about tides' }, { token: user.token });
     assert.equal(res.status, 200, res.text);
+    assert.deepEqual(keysOf(res.body), ['assistant_message', 'cost_usd', 'usage', 'user_message']);
     const { user_message, assistant_message, usage, cost_usd } = res.body;
+    assert.deepEqual(keysOf(user_message), MESSAGE_KEYS);
+    assert.deepEqual(keysOf(assistant_message), MESSAGE_KEYS);
+    assert.deepEqual(keysOf(usage), ['completion_tokens', 'prompt_tokens', 'total_tokens']);
     assert.equal(user_message.role, 'user');
     assert.equal(user_message.content, 'Tell me about tides');
     assert.equal(assistant_message.role, 'assistant');
@@ -34,6 +56,8 @@ describe('seed 000 messages with the echo model', () => {
 
     const list = await api.get(`/api/v1/conversations/${id}/messages`, { token: user.token });
     assert.equal(list.status, 200);
+    assert.ok(list.body.every((m: any) => keysOf(m).join() === MESSAGE_KEYS.join()));
+    assert.deepEqual(list.body[1], assistant_message, 'the list shows the reply as the send answered it');
     assert.deepEqual(
       list.body.map((m: any) => [m.role, m.content, m.status]),
       [

@@ -180,6 +180,30 @@ describe('seed 001 chat stream', () => {
     assert.match(history.body.messages[1].error, /500/, 'the metadata fields are part of a history entry');
   });
 
+  it('ends with an error event when the upstream drops mid-stream, keeping the partial reply as `error`', async () => {
+    mock.setDefault({ tokens: ['Half', ' way', ' there'], dropAfter: 2 });
+    const stream = await chat({ assistant_id: privateAssistant, message: `drop ${randomUUID()}` }, { token: owner.token });
+    assert.equal(stream.status, 200);
+    const events = await stream.allJson();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['start', 'token', 'token', 'error'],
+    );
+    assert.deepEqual(Object.keys(events[3]).sort(), ['detail', 'type']);
+    assert.ok(events[3].detail.length > 0);
+    const sessionId = stream.headers.get('x-session-id');
+    const stored = await api.get(`/api/v1/conversations/${sessionId}/messages`, { token: owner.token });
+    assert.deepEqual(
+      stored.body.map((m: { role: string; content: string; status: string }) => [m.role, m.status]),
+      [
+        ['user', 'complete'],
+        ['assistant', 'error'],
+      ],
+    );
+    assert.equal(stored.body[1].content, 'Half way');
+    assert.equal(stored.body[1].id, events[0].message_id);
+  });
+
   it('runs the turn to its end and stores it when the client disconnects mid-stream', async () => {
     mock.setDefault({ tokens: TOKENS, delayMs: 60, firstDelayMs: 0 });
     const stream = await chat({ assistant_id: privateAssistant, message: `leaving ${randomUUID()}` }, { token: owner.token });

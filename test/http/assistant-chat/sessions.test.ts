@@ -188,6 +188,21 @@ describe('seed 001 sessions and their access rules', () => {
     assert.equal(invalidJson.status, 422);
   });
 
+  it('answers 400 for text the database cannot store (NUL), never a 500', async () => {
+    const sessionKey = key();
+    for (const body of [
+      { assistant_id: pub, message: 'hi\u0000' },
+      { assistant_id: pub, message: 'hi', language: 'Fr\u0000' },
+      { assistant_id: pub, session_id: sessionKey, message: 'hi', history: [{ role: 'user', content: 'earlier\u0000' }] },
+    ]) {
+      const res = await api.post('/api/v1/chat/stream', body);
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+      assert.match(res.body.detail, /NUL/);
+    }
+    const nulName = await api.post('/api/v1/assistants', { name: 'Bot\u0000' }, { token: owner.token });
+    assert.equal(nulName.status, 400);
+  });
+
   it('stores the client’s earlier messages as the first messages of a new session only', async () => {
     const prior = [
       { role: 'user', content: 'Earlier question' },

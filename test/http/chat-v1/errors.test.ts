@@ -169,6 +169,30 @@ describe('seed 002 /v1/chat errors', () => {
     }
   });
 
+  it('answers 400 for text the database cannot store (NUL), storing nothing', async () => {
+    const id = await titledSession(api, owner.token);
+    const calls = mock.chatRequests().length;
+    const before = (await api.get('/v1/chat/history', { token: owner.token })).body.total;
+    const nul = [{ role: 'user', content: 'Hi\u0000there' }];
+    for (const body of [
+      { session_id: id, messages: nul },
+      { session_id: id, stream: false, messages: nul },
+      { model: 'gpt-4o', messages: nul },
+      { model: 'gpt-4o', messages: [{ role: 'system', content: 'Be\u0000brief' }, ...hi] },
+      { session_id: id, messages: [{ role: 'assistant', content: 'Earlier\u0000' }, ...hi] },
+    ]) {
+      const res = await api.post('/v1/chat/stream', body, { token: owner.token });
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+      assert.match(res.body.detail, /NUL/);
+    }
+    assert.equal(mock.chatRequests().length, calls, 'no model was called');
+    assert.deepEqual(await storedMessages(api, owner.token, id), []);
+    const after = await api.get('/v1/chat/history', { token: owner.token });
+    assert.equal(after.body.total, before, 'no session was left behind');
+    const filtered = await api.get('/v1/chat/history?model=%00', { token: owner.token });
+    assert.equal(filtered.status, 400, filtered.text);
+  });
+
   it('answers 409 while a reply is being generated in the session', async () => {
     const id = await titledSession(api, owner.token);
     mock.enqueue({ tokens: ['slow', ' reply'], delayMs: 300 });

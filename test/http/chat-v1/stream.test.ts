@@ -119,6 +119,17 @@ describe('seed 002 POST /v1/chat/stream', () => {
     assert.equal(stored[1].content, tokensOf(events).join(''));
   });
 
+  it('drops NUL characters a model sends, so the reply is stored as streamed', async () => {
+    const sessionId = await titledSession(api, user.token);
+    mock.enqueue({ tokens: ['Nu\u0000ll', '\u0000', ' safe'] });
+    const res = await stream({ model: 'gpt-4o', session_id: sessionId, messages: [{ role: 'user', content: 'Odd bytes' }] });
+    const events = await res.all();
+    assert.deepEqual(tokensOf(events), ['Null', ' safe']);
+    const stored = await storedMessages(api, user.token, sessionId);
+    assert.equal(stored[1].status, 'complete');
+    assert.equal(stored[1].content, 'Null safe');
+  });
+
   it('sends the raw SSE form the seed documents', async () => {
     const sessionId = await titledSession(api, user.token);
     mock.enqueue({ tokens: ['a\nb', 'c'] });

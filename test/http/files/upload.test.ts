@@ -247,6 +247,17 @@ describe('seed 002 file upload', () => {
 
     const foreign = await api.delete(`/api/chat/sessions/${session}/files/${a.body.file.id}`, { token: other.token });
     assert.equal(foreign.status, 403);
+    const foreignRead = await api.get(`/api/chat/sessions/${session}/files/${a.body.file.id}`, { token: other.token });
+    assert.equal(foreignRead.status, 403);
+    assert.deepEqual(foreignRead.body, { detail: 'Access denied' });
+    for (const res of [
+      await api.get(`/api/chat/sessions/${session}/files`),
+      await api.get(`/api/chat/sessions/${session}/files/${a.body.file.id}`),
+      await api.delete(`/api/chat/sessions/${session}/files/${a.body.file.id}`),
+    ]) {
+      assert.equal(res.status, 401);
+      assert.equal(res.body.detail, 'Not authenticated');
+    }
     const removed = await api.delete(`/api/chat/sessions/${session}/files/${a.body.file.id}`, { token: owner.token });
     assert.equal(removed.status, 200);
     assert.deepEqual(removed.body, { message: 'File deleted successfully' });

@@ -72,7 +72,7 @@ describe('seed 002 prompt library', () => {
     assert.deepEqual(got.body, res.body);
   });
 
-  it('defaults optional fields and refuses bad input with 422', async () => {
+  it('defaults optional fields and refuses bad input: 422, or 400 for text with NUL', async () => {
     const user = await registerUser(api);
     const minimal = await api.post('/api/chat/prompts', { title: 'T', content: 'C' }, { token: user.token });
     assert.equal(minimal.status, 201);
@@ -86,6 +86,20 @@ describe('seed 002 prompt library', () => {
       assert.ok(Array.isArray(res.body.detail));
       assert.equal(res.body.detail[0].loc[0], 'body');
     }
+    // Text the database cannot store (NUL), in a field, in metadata, in a filter: 400, never a 500.
+    const prompt = minimal.body.id;
+    for (const res of [
+      await api.post('/api/chat/prompts', { title: 'T\u0000', content: 'C' }, { token: user.token }),
+      await api.post('/api/chat/prompts', { title: 'T', content: 'C', metadata: { note: '\u0000' } }, { token: user.token }),
+      await api.put(`/api/chat/prompts/${prompt}`, { description: 'd\u0000' }, { token: user.token }),
+      await api.get(`/api/chat/prompts?search=${encodeURIComponent('a\u0000')}`, { token: user.token }),
+      await api.get(`/api/chat/prompts?scenario=${encodeURIComponent('a\u0000')}`, { token: user.token }),
+    ]) {
+      assert.equal(res.status, 400, res.text);
+      assert.match(res.body.detail, /NUL/);
+    }
+    assert.equal((await api.get(`/api/chat/prompts/${prompt}`, { token: user.token })).body.description, null);
+
     const anonymous = await api.post('/api/chat/prompts', { title: 'T', content: 'C' });
     assert.equal(anonymous.status, 401);
     assert.equal(anonymous.body.detail, 'Not authenticated');
