@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { json, type ReceivedRequest, sleep, startScriptedUpstream } from './scripted-upstream.ts';
 
 export interface MockAnthropicReply {
   /** Answer this status with an Anthropic error body instead of a stream. */
@@ -20,15 +20,6 @@ export interface MockAnthropicReply {
   hang?: boolean;
 }
 
-export interface ReceivedAnthropicRequest {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: any;
-  /** True when the client closed the connection before the reply ended. */
-  aborted: boolean;
-  finished: boolean;
-}
-
 const DEFAULT_REPLY: MockAnthropicReply = {
   tokens: ['Hello', ' from', ' Claude'],
   inputTokens: 37,
@@ -41,61 +32,27 @@ const DEFAULT_REPLY: MockAnthropicReply = {
  * (with usage) and message_stop. Replies come from a queue, then the default one.
  */
 export async function startMockAnthropic() {
-  const queue: MockAnthropicReply[] = [];
-  const requests: ReceivedAnthropicRequest[] = [];
-  const sockets = new Set<Socket>();
-  let fallback = DEFAULT_REPLY;
-
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-    const record: ReceivedAnthropicRequest = { path: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
-    requests.push(record);
-    res.on('close', () => {
-      if (!record.finished) record.aborted = true;
-    });
-    if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
-      record.finished = true;
-      return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
-    }
-    await answer(res, record, queue.shift() ?? fallback, body);
+  const upstream = await startScriptedUpstream<MockAnthropicReply>({
+    defaultReply: DEFAULT_REPLY,
+    answer: (res, record, reply) => {
+      if (record.method !== 'POST' || !record.path.startsWith('/v1/messages')) {
+        record.finished = true;
+        return json(res, 404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
+      }
+      return answer(res, record, reply);
+    },
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    /** The base URL, as ANTHROPIC_BASE_URL takes it (the SDK adds /v1/messages). */
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    enqueue(...replies: MockAnthropicReply[]) {
-      queue.push(...replies);
-    },
-    setDefault(reply: MockAnthropicReply) {
-      fallback = reply;
-    },
-    /** Requests for a chat turn, not for a conversation title (those ask for at most 24 tokens). */
-    chatRequests() {
-      return requests.filter((r) => r.body?.max_tokens !== 24);
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  /** The base URL, as ANTHROPIC_BASE_URL takes it (the SDK adds /v1/messages). */
+  return { ...upstream, url: upstream.origin };
 }
 
 export type MockAnthropic = Awaited<ReturnType<typeof startMockAnthropic>>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const event = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
 
-async function answer(res: ServerResponse, record: ReceivedAnthropicRequest, reply: MockAnthropicReply, body: any) {
+async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockAnthropicReply) {
+  const body = record.body;
   if (reply.hang) return;
   if (reply.status && reply.status >= 400) {
     record.finished = true;
@@ -136,9 +93,4 @@ async function answer(res: ServerResponse, record: ReceivedAnthropicRequest, rep
   res.write(event('message_stop', {}));
   record.finished = true;
   res.end();
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }

@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { json, type ReceivedRequest, sleep, startScriptedUpstream } from './scripted-upstream.ts';
+
+export type { ReceivedRequest } from './scripted-upstream.ts';
 
 export interface MockReply {
   /** Answer this status with an error body instead of a stream. */
@@ -16,15 +18,6 @@ export interface MockReply {
   hang?: boolean;
 }
 
-export interface ReceivedRequest {
-  path: string;
-  headers: IncomingMessage['headers'];
-  body: any;
-  /** True when the client closed the connection before the reply ended. */
-  aborted: boolean;
-  finished: boolean;
-}
-
 const DEFAULT_REPLY: MockReply = {
   tokens: ['Hello', ' from', ' the', ' mock'],
   usage: { prompt_tokens: 21, completion_tokens: 4 },
@@ -35,60 +28,23 @@ const DEFAULT_REPLY: MockReply = {
  * replies are taken from a queue (the default reply when it is empty).
  */
 export async function startMockOpenAI() {
-  const queue: MockReply[] = [];
-  const requests: ReceivedRequest[] = [];
-  const sockets = new Set<import('node:net').Socket>();
-  let fallback: MockReply = DEFAULT_REPLY;
-
-  const server: Server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
-    const record: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
-    requests.push(record);
-    res.on('close', () => {
-      if (!record.finished) record.aborted = true;
-    });
-    if (req.url?.endsWith('/models')) {
-      record.finished = true;
-      return json(res, 200, { object: 'list', data: [] });
-    }
-    const reply = queue.shift() ?? fallback;
-    await answer(res, record, reply, body);
+  const upstream = await startScriptedUpstream<MockReply>({
+    defaultReply: DEFAULT_REPLY,
+    answer: (res, record, reply) => {
+      if (record.path.endsWith('/models')) {
+        record.finished = true;
+        return json(res, 200, { object: 'list', data: [] });
+      }
+      return answer(res, record, reply);
+    },
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://127.0.0.1:${port}/v1`,
-    requests,
-    /** Scripts the next replies, in order. */
-    enqueue(...replies: MockReply[]) {
-      queue.push(...replies);
-    },
-    setDefault(reply: MockReply) {
-      fallback = reply;
-    },
-    /** Requests whose messages look like a chat turn (not a title request). */
-    chatRequests() {
-      return requests.filter((r) => r.body?.max_tokens !== 24);
-    },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...upstream, url: `${upstream.origin}/v1` };
 }
 
 export type MockOpenAI = Awaited<ReturnType<typeof startMockOpenAI>>;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockReply, body: any) {
+async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockReply) {
+  const body = record.body;
   if (reply.hang) return;
   if (reply.status && reply.status >= 400) {
     record.finished = true;
@@ -121,9 +77,4 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
   res.write('data: [DONE]\n\n');
   record.finished = true;
   res.end();
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
 }
