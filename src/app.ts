@@ -32,6 +32,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Request ids are generated, never taken from a client header.
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
+    // Behind a reverse proxy, the client's address comes from X-Forwarded-For (anonymous rate limits use it).
+    trustProxy: deps.config.server.trustProxy,
     // The longest path id any surface accepts: seed 001 session keys and seed 003 ids (200 characters).
     routerOptions: { maxParamLength: 200 },
     // Malformed paths and overlong parameters, in the shape of the surface the path belongs to.

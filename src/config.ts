@@ -12,6 +12,7 @@ const nonNegativeInt = z.coerce.number().int().min(0);
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(7001),
   HOST: z.string().min(1).default('127.0.0.1'),
+  TRUST_PROXY: bool.default(false),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
@@ -65,7 +66,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     throw new ConfigError('JWT_SECRET: required when DATABASE_URL is set (instances must share it)');
   }
   return {
-    server: { port: e.PORT, host: e.HOST },
+    server: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
