@@ -84,7 +84,7 @@ export function createCore(deps: { config: Config; db: Db; bus: EventBus; jwtSec
     messages,
     engine,
   });
-  const sessionChat = new SessionChatService({ db, bus, conversations, engine });
+  const sessionChat = new SessionChatService({ db, conversations, messages, engine });
   const calls = new ModelCalls({ db, guard: tokenBudget });
   const completions = new CompletionsService({ models, calls, sessionChat });
   const prompts = new PromptsService({ db });

@@ -1,11 +1,8 @@
-import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { conversations, messages } from '../../db/schema.ts';
-import type { EventBus } from '../../realtime/event-bus.ts';
 import type { Actor } from '../actor.ts';
 import type { Conversation, ConversationsService } from '../conversations/conversations-service.ts';
+import type { MessagesService } from '../conversations/messages-service.ts';
 import { errors } from '../errors.ts';
-import { newId } from '../ids.ts';
 import { type CompletedTurn, waitForTurn } from './chat-service.ts';
 import type { LiveTurn } from './live-turn.ts';
 import { loadTranscript, loadTranscripts, repeatedLead, type TranscriptEntry, withSystemPrompt } from './transcript.ts';
@@ -39,8 +36,8 @@ export interface HistoryQuery {
 
 interface Deps {
   db: Db;
-  bus: EventBus;
   conversations: ConversationsService;
+  messages: MessagesService;
   engine: TurnEngine;
 }
 
@@ -64,7 +61,7 @@ export class SessionChatService {
       ? await this.continueSession(actor, input.sessionId, input.model, earlier)
       : await this.createSession(actor, input.model, earlier);
     try {
-      if (toStore.length) await this.storeEarlier(conversation.id, toStore, lastCreatedAt);
+      await this.deps.messages.importHistory(conversation.id, toStore, lastCreatedAt);
       const turn = await this.deps.engine.start({
         actor,
         conversation,
@@ -137,29 +134,5 @@ export class SessionChatService {
     const stored = await loadTranscript(this.deps.db, conversation.id);
     const skip = repeatedLead(withSystemPrompt(conversation, stored.entries), earlier);
     return { conversation, toStore: earlier.slice(skip), lastCreatedAt: stored.lastCreatedAt };
-  }
-
-  /** Stores the request's earlier messages, in order, before the turn's own user message. */
-  private async storeEarlier(conversationId: string, entries: TranscriptEntry[], lastCreatedAt: number): Promise<void> {
-    // Stamped a few milliseconds back so that the turn's messages, stamped with the clock
-    // when the engine commits them, sort after these; and after what was stored before.
-    const base = Math.max(Date.now() - entries.length, lastCreatedAt + 1);
-    const rows = entries.map((entry, i) => ({
-      id: newId(),
-      conversationId,
-      role: entry.role,
-      content: entry.content,
-      createdAt: new Date(base + i),
-      updatedAt: new Date(base + i),
-    }));
-    const stored = await this.deps.db.transaction(async (tx) => {
-      const inserted = await tx.insert(messages).values(rows).returning();
-      await tx.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversationId));
-      return inserted;
-    });
-    for (const message of stored) this.deps.bus.publish({ sessionId: conversationId, event: 'message.created', data: message });
-    // The turn's own messages must be stamped after the last of these.
-    const ahead = base + entries.length - Date.now();
-    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
   }
 }

@@ -59,22 +59,30 @@ export class MessagesService {
   }
 
   /**
-   * Stores earlier messages a client brings into a new conversation, in one statement, dated
-   * just before now so that they sort before the turn that follows. The caller has authorized.
+   * Stores messages a client brings along (earlier turns it holds itself), in order and in
+   * one transaction, before the turn that follows: stamped just before now, and after
+   * `afterMs` (the newest stored message), waiting out the clock when needed so the turn's
+   * own messages sort after them. The caller has authorized.
    */
-  async importHistory(conversationId: string, items: { role: 'user' | 'assistant'; content: string }[]): Promise<Message[]> {
+  async importHistory(conversationId: string, items: { role: MessageRole; content: string }[], afterMs = 0): Promise<Message[]> {
     if (items.length === 0) return [];
-    const now = Date.now();
-    const rows = await this.deps.db
-      .insert(messages)
-      .values(
-        items.map((item, i) => {
-          const at = new Date(now - (items.length - i));
-          return { id: newId(), conversationId, role: item.role, content: item.content, createdAt: at, updatedAt: at };
-        }),
-      )
-      .returning();
+    const base = Math.max(Date.now() - items.length, afterMs + 1);
+    const rows = await this.deps.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(messages)
+        .values(
+          items.map((item, i) => {
+            const at = new Date(base + i);
+            return { id: newId(), conversationId, role: item.role, content: item.content, createdAt: at, updatedAt: at };
+          }),
+        )
+        .returning();
+      await tx.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversationId));
+      return inserted;
+    });
     for (const row of rows) this.deps.bus.publish({ sessionId: conversationId, event: 'message.created', data: row });
+    const ahead = base + items.length - Date.now();
+    if (ahead > 0) await new Promise((resolve) => setTimeout(resolve, ahead));
     return rows;
   }
 
