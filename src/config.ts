@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 // The environment is read here, once, and nowhere else.
@@ -46,6 +47,12 @@ const envSchema = z.object({
   TOKEN_BUDGET_FREE_DAILY: positiveInt.default(100_000),
   TOKEN_BUDGET_PRO_DAILY: positiveInt.default(2_000_000),
   TOKEN_BUDGET_ENTERPRISE_DAILY: positiveInt.default(50_000_000),
+  RATE_LIMIT_API_RPM: positiveInt.default(1200),
+  THROTTLE_LOGIN_FAILURES: positiveInt.default(10),
+  THROTTLE_REGISTRATIONS_PER_HOUR: positiveInt.default(30),
+  THROTTLE_REFRESH_PER_MINUTE: positiveInt.default(30),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  INSTANCE_ID: z.string().min(1).max(200).optional(),
   WS_HEARTBEAT_SECONDS: positiveInt.default(30),
   FILE_CONTEXT_TOKENS: positiveInt.default(4000),
   FILE_CONTEXT_WHOLE_TOKENS: nonNegativeInt.default(2000),
@@ -67,6 +74,9 @@ export function parseConfig(env: Record<string, string | undefined>) {
   }
   return {
     server: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
+    // Recorded on the turns this process runs, so a restart recovers its own dead turns at once.
+    instanceId: e.INSTANCE_ID ?? `${hostname()}:${e.PORT}`,
+    metricsToken: e.METRICS_TOKEN,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -99,6 +109,14 @@ export function parseConfig(env: Record<string, string | undefined>) {
         pro: e.TOKEN_BUDGET_PRO_DAILY,
         enterprise: e.TOKEN_BUDGET_ENTERPRISE_DAILY,
       } satisfies Record<Tier, number>,
+      // Authenticated requests that call no model, per user per minute, whatever the tier.
+      apiRequestsPerMinute: e.RATE_LIMIT_API_RPM,
+    },
+    throttle: {
+      // Failed logins per account and per address in a 15-minute window.
+      loginFailures: e.THROTTLE_LOGIN_FAILURES,
+      registrationsPerHour: e.THROTTLE_REGISTRATIONS_PER_HOUR,
+      refreshPerMinute: e.THROTTLE_REFRESH_PER_MINUTE,
     },
     realtime: { heartbeatSeconds: e.WS_HEARTBEAT_SECONDS },
     // Document passages per turn: at most this many tokens; documents this small go in whole.

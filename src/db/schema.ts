@@ -59,6 +59,8 @@ export const apiKeys = pgTable(
     keyHash: text('key_hash').notNull(),
     createdAt: createdAt(),
     lastUsedAt: ts('last_used_at'),
+    // Optional: the key stops working at this time.
+    expiresAt: ts('expires_at'),
     revokedAt: ts('revoked_at'),
   },
   (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId, t.createdAt)],
@@ -80,6 +82,21 @@ export const refreshTokens = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash), index('refresh_tokens_family_idx').on(t.familyId)],
+);
+
+// One row per login (a refresh-token family). Access tokens name it in their `sid` claim, so
+// revoking it (logout, reuse of a rotated refresh token) also stops its access tokens at once.
+export const loginSessions = pgTable(
+  'login_sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('login_sessions_user_idx').on(t.userId)],
 );
 
 export const assistants = pgTable(
@@ -147,6 +164,8 @@ export const messages = pgTable(
     completionTokens: integer('completion_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     ttftMs: integer('ttft_ms'),
+    // The process running the reply while it is `streaming` (INSTANCE_ID): a restart recovers its own at once.
+    instanceId: text('instance_id'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
