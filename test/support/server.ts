@@ -40,6 +40,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     // Limits high enough never to interfere; rate-limit tests pass their own tiny ones.
     RATE_LIMIT_FREE_RPM: '1000000',
     TOKEN_BUDGET_FREE_DAILY: '1000000000',
+    RATE_LIMIT_API_RPM: '1000000',
+    // Every test user registers from 127.0.0.1; throttle tests pass their own small limits.
+    THROTTLE_REGISTRATIONS_PER_HOUR: '1000000',
+    THROTTLE_REFRESH_PER_MINUTE: '1000000',
+    THROTTLE_LOGIN_FAILURES: '1000000',
     ...opts.reuse?.env,
     ...opts.env,
   };
