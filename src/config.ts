@@ -56,6 +56,9 @@ const envSchema = z.object({
   WS_HEARTBEAT_SECONDS: positiveInt.default(30),
   FILE_CONTEXT_TOKENS: positiveInt.default(4000),
   FILE_CONTEXT_WHOLE_TOKENS: nonNegativeInt.default(2000),
+  PDF_MAX_PAGES: positiveInt.default(500),
+  PDF_PARSE_TIMEOUT_MS: positiveInt.default(30_000),
+  PDF_PARSE_MEMORY_MB: positiveInt.min(32).default(256),
 });
 
 export type Tier = 'free' | 'pro' | 'enterprise';
@@ -121,6 +124,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     realtime: { heartbeatSeconds: e.WS_HEARTBEAT_SECONDS },
     // Document passages per turn: at most this many tokens; documents this small go in whole.
     files: { contextTokens: e.FILE_CONTEXT_TOKENS, wholeDocumentTokens: e.FILE_CONTEXT_WHOLE_TOKENS },
+    // PDF text is extracted in a worker thread within these bounds; a PDF beyond them is refused (422).
+    pdf: { maxPages: e.PDF_MAX_PAGES, timeoutMs: e.PDF_PARSE_TIMEOUT_MS, memoryMb: e.PDF_PARSE_MEMORY_MB },
   };
 }
 
