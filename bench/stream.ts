@@ -5,6 +5,10 @@
 //   npm run bench:stream                                embedded database (PGlite)
 //   DATABASE_URL=postgres://... npm run bench:stream    a fresh PostgreSQL database, dropped after
 //
+// Knobs (environment): BENCH_SAMPLES=1000,2000 measured requests per path with 1 and 20
+// streams (0 skips that concurrency); BENCH_TOKENS=3 tokens per reply and BENCH_TOKEN_MS=0
+// between them, for replies that stream long enough for their partial text to be saved.
+//
 // Parley runs on the main thread; the mock upstream and the load generator each run in their
 // own worker thread, as they would be separate machines: work on Parley's thread (the embedded
 // database runs there) cannot delay the mock's replies or the client's clock.
@@ -17,7 +21,10 @@ import { startTestServer } from '../test/support/server.ts';
 const WARMUP = 100;
 /** Requests per path before the other path takes its turn. */
 const BLOCK = 100;
-const SAMPLES = { 1: 1000, 20: 2000 } as const;
+const [SAMPLES_1 = 1000, SAMPLES_20 = 2000] = (process.env.BENCH_SAMPLES ?? '').split(',').filter(Boolean).map(Number);
+const SAMPLES: Record<number, number> = { 1: SAMPLES_1, 20: SAMPLES_20 };
+const REPLY_TOKENS = Math.max(3, Number(process.env.BENCH_TOKENS ?? 3));
+const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 0);
 /** A session gets this many turns before a worker moves to a new one, so its history stays short. */
 const TURNS_PER_SESSION = 5;
 const USERS = 20;
@@ -121,6 +128,7 @@ async function loadGenerator(opts: { serverUrl: string; mockUrl: string; tokens:
   const rows: Row[] = [];
   const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
   for (const concurrency of [1, 20] as const) {
+    if (!SAMPLES[concurrency]) continue;
     const times = await measure(concurrency, SAMPLES[concurrency]);
     for (const [path, values] of Object.entries(times)) {
       const sorted = values.sort((a, b) => a - b);
@@ -135,7 +143,8 @@ async function loadGenerator(opts: { serverUrl: string; mockUrl: string; tokens:
 
 async function mockUpstream(): Promise<void> {
   const mock = await startMockOpenAI();
-  mock.setDefault({ tokens: ['Hello', ' there', '!'], usage: { prompt_tokens: 12, completion_tokens: 3 } });
+  const tokens = ['Hello', ' there', '!', ...Array.from({ length: REPLY_TOKENS - 3 }, (_, i) => ` more${i}`)];
+  mock.setDefault({ tokens, delayMs: TOKEN_MS || undefined, usage: { prompt_tokens: 12, completion_tokens: tokens.length } });
   parentPort?.postMessage({ url: mock.url });
   parentPort?.once('message', async () => {
     await mock.close();
@@ -182,6 +191,7 @@ async function main(): Promise<void> {
 
     const table: string[][] = [['concurrency', 'path', 'samples', 'p50 ms', 'p99 ms']];
     for (const concurrency of [1, 20]) {
+      if (!SAMPLES[concurrency]) continue;
       const d = rows.find((r) => r.concurrency === concurrency && r.path === 'direct')!;
       const p = rows.find((r) => r.concurrency === concurrency && r.path === 'parley')!;
       table.push([String(concurrency), 'direct (mock)', String(d.samples), d.p50.toFixed(2), d.p99.toFixed(2)]);

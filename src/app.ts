@@ -12,8 +12,8 @@ import { assistantChatSurface } from './http/assistant-chat/index.ts';
 import { chatV1Routes } from './http/chat-v1/routes.ts';
 import { fileRoutes } from './http/files/routes.ts';
 import { fastapiErrorHandler } from './http/plugins/errors.ts';
-import { frameworkErrorHandler } from './http/plugins/framework-errors.ts';
-import { requestLogFields } from './http/plugins/log-serializers.ts';
+import { clientErrorHandler, frameworkErrorHandler, notFoundHandler } from './http/plugins/framework-errors.ts';
+import { logSerializers } from './http/plugins/log-serializers.ts';
 import { openaiRoutes } from './http/openai/routes.ts';
 import { opsRoutes } from './http/ops/routes.ts';
 import { promptRoutes } from './http/prompts/routes.ts';
@@ -22,13 +22,16 @@ export interface AppDeps {
   config: Config;
   database: Database;
   core: Core;
+  /** Dependencies besides the database that `/readyz` checks, by name (Redis). */
+  readiness?: Record<string, () => Promise<void>>;
 }
 
 /** The whole HTTP application, with no listening socket: tests and main.ts both build it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    // Request lines are logged without the `?token=` a websocket may carry.
-    logger: { level: deps.config.logLevel, serializers: { req: requestLogFields } },
+    // Request lines are logged without the `?token=` a websocket may carry, errors without
+    // the values of a failed query (emails, message text).
+    logger: { level: deps.config.logLevel, serializers: logSerializers },
     // Request ids are generated, never taken from a client header.
     genReqId: () => crypto.randomUUID(),
     bodyLimit: 1_048_576,
@@ -38,6 +41,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     // Malformed paths and overlong parameters, in the shape of the surface the path belongs to.
     frameworkErrors: frameworkErrorHandler,
+    // Requests Node's HTTP parser refuses (raw non-ASCII bytes in the path), likewise.
+    clientErrorHandler,
     forceCloseConnections: true,
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -58,9 +63,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.setErrorHandler(fastapiErrorHandler);
-  app.setNotFoundHandler((_request, reply) => reply.status(404).send({ detail: 'Not Found' }));
+  // Unknown paths answer in the shape of the surface the path belongs to (OpenAI's under /v1).
+  app.setNotFoundHandler(notFoundHandler);
 
-  await app.register(opsRoutes, { database: deps.database, app });
+  await app.register(opsRoutes, { database: deps.database, app, metricsToken: deps.config.metricsToken, readiness: deps.readiness });
   await app.register(apiV1Routes, { core: deps.core, prefix: '/api/v1' });
   await app.register(assistantChatSurface, { core: deps.core, prefix: '/api/v1' });
   await app.register(adminRoutes, { core: deps.core, prefix: '/api/v1/admin' });

@@ -12,8 +12,11 @@ try {
   throw err;
 }
 
-const server = await startServer(config).catch((err: Error) => {
-  console.error(`Parley could not start: ${err.message}`);
+// One line, no stack: every start-up failure names its cause (DATA_DIR, DATABASE_URL, REDIS_URL, ...).
+const oneLine = (err: unknown) => (err instanceof Error && err.message ? err.message : String(err)).split('\n')[0];
+
+const server = await startServer(config).catch((err: unknown) => {
+  console.error(`Parley could not start: ${oneLine(err)}`);
   process.exit(1);
 });
 
@@ -23,8 +26,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     server
       .close()
       .then(() => process.exit(0))
-      .catch((err) => {
-        console.error(err);
+      .catch((err: unknown) => {
+        console.error(`Parley did not shut down cleanly: ${oneLine(err)}`);
         process.exit(1);
       });
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { recoverInterruptedTurns, scheduleTurnRecovery } from './core/chat/recovery.ts';
@@ -10,6 +10,8 @@ import { MemoryRateLimiter } from './core/limits/memory-rate-limiter.ts';
 import { RedisRateLimiter } from './core/limits/redis-rate-limiter.ts';
 import { PurgeJob } from './core/retention/purge-job.ts';
 import { openDatabase } from './db/client.ts';
+import { acquireDataDirLock } from './db/data-dir-lock.ts';
+import { failureReason, maskUrl, probeRedis } from './dependency-checks.ts';
 import { type EventBus, InProcessEventBus } from './realtime/event-bus.ts';
 import { RedisEventBus } from './realtime/redis-event-bus.ts';
 
@@ -21,28 +23,68 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Opens storage, builds the app and listens; `close` drains turns and connections in order. */
+/**
+ * Opens storage, builds the app and listens; `close` drains turns and connections in order.
+ * Fails with a one-line error (naming the setting at fault) when a dependency is unusable,
+ * after closing whatever it had opened.
+ */
 export async function startServer(config: Config): Promise<RunningServer> {
+  // What start-up has opened so far, closed in reverse order if a later step fails.
+  const opened: Array<() => unknown> = [];
+  try {
+    return await start(config, opened);
+  } catch (err) {
+    for (const undo of opened.reverse()) await Promise.resolve().then(undo).catch(() => {});
+    throw err;
+  }
+}
+
+async function start(config: Config, opened: Array<() => unknown>): Promise<RunningServer> {
+  // The embedded database belongs to one process: take its folder before anything reads or writes it.
+  const lock = config.databaseUrl ? undefined : acquireDataDirLock(config.dataDir);
+  if (lock) opened.push(() => lock.release());
+  // Checked first, with a bounded wait: ioredis would otherwise queue and retry forever.
+  if (config.redisUrl) await probeRedis(config.redisUrl);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  opened.push(() => database.close());
   const jwtSecret = config.jwtSecret ?? embeddedJwtSecret(config.dataDir);
   const staleSeconds = config.models.staleTurnSeconds;
-  // The embedded database has one process: nothing can be streaming yet. A shared PostgreSQL
-  // may have other instances streaming: only replies whose heartbeat stopped are cut.
-  await recoverInterruptedTurns(database.db, database.kind === 'pglite' ? {} : { staleSeconds });
-  // Set once the app (and its logger) exists; Redis errors before that go unreported.
-  let reportBusError = (_err: unknown) => {};
+  // Before listening, so no reply shows `streaming` once this process is ready. The embedded
+  // database has one process: nothing can be streaming yet. A shared PostgreSQL may have other
+  // instances streaming: only replies whose heartbeat stopped are cut, and at once those of
+  // this instance id, whose earlier process is gone.
+  await recoverInterruptedTurns(database.db, database.kind === 'pglite' ? {} : { staleSeconds, instanceId: config.instanceId });
+  // Redis outages are logged once each (by the limiter, whose connection sees them like the
+  // bus's do); set once the app (and its logger) exists, a report before that is replayed then.
+  const redisLog = deferredRedisLog();
+  // With Redis, every instance counts against the same limits.
+  const limiter = config.redisUrl
+    ? new RedisRateLimiter(config.redisUrl, { prefix: `${config.redisKeyPrefix}rl:`, onAvailabilityChange: redisLog.report })
+    : new MemoryRateLimiter();
+  opened.push(() => limiter.close());
+  // So the first requests are counted in Redis rather than in memory.
+  if (limiter instanceof RedisRateLimiter) await limiter.waitUntilReady(5_000).catch(() => {});
   // With Redis, session events reach the sockets of every instance.
   const bus: EventBus = config.redisUrl
     ? await RedisEventBus.connect(config.redisUrl, {
         channel: `${config.redisKeyPrefix}session-events`,
-        onError: (err) => reportBusError(err),
+        revocationChannel: `${config.redisKeyPrefix}revocations`,
+        onError: (err) => redisLog.busError(err),
+      }).catch((err: unknown) => {
+        // Lost since the probe a moment ago: the same one line.
+        throw new Error(`cannot connect to REDIS_URL ${maskUrl(config.redisUrl as string)} (${failureReason(err)})`);
       })
     : new InProcessEventBus();
-  // With Redis, every instance counts against the same limits.
-  const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, { prefix: `${config.redisKeyPrefix}rl:` }) : new MemoryRateLimiter();
-  const core = createCore({ config, db: database.db, bus, jwtSecret, limiter });
-  const app = await buildApp({ config, database, core });
-  reportBusError = (err) => app.log.warn({ err }, 'event bus error');
+  opened.push(() => bus.close());
+  // Provider failures are logged at warn by the app's logger, set once it exists (no call runs before).
+  let providerLog: Pick<FastifyBaseLogger, 'warn'> | undefined;
+  const log = { warn: (fields: Record<string, unknown>, message: string) => providerLog?.warn(fields, message) };
+  const core = createCore({ config, db: database.db, bus, jwtSecret, limiter, log });
+  const readiness: Record<string, () => Promise<void>> = limiter instanceof RedisRateLimiter ? { redis: () => limiter.ping() } : {};
+  const app = await buildApp({ config, database, core, readiness });
+  opened.push(() => app.close());
+  redisLog.attach(app.log);
+  providerLog = app.log;
   const purge = new PurgeJob({
     conversations: core.conversations,
     retentionDays: config.retention.deleteRetentionDays,
@@ -50,6 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     log: app.log,
   });
   const recovery = scheduleTurnRecovery({ db: database.db, staleSeconds, liveIds: () => core.engine.liveMessageIds() });
+  opened.push(() => recovery.stop());
   await app.listen({ port: config.server.port, host: config.server.host });
   purge.start();
   const address = app.server.address();
@@ -68,10 +111,53 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await limiter.close();
         await bus.close();
         await database.close();
+        // Last: the folder is free only once the database in it is closed.
+        lock?.release();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * Reports Redis outages to the app's log: one warning when Redis stops answering, one line
+ * when it is back. The bus's own connection errors in between are the same outage and are
+ * dropped; its other errors are logged.
+ */
+function deferredRedisLog() {
+  let log: FastifyBaseLogger | undefined;
+  let down = false;
+  let pending: { err: unknown } | undefined;
+  const warnDown = (err: unknown) =>
+    log?.warn({ err }, 'Redis unreachable: rate limits count in this process only, events reach this instance only, until it returns');
+  return {
+    report(available: boolean, err?: unknown) {
+      down = !available;
+      if (!log) {
+        pending = available ? undefined : { err };
+        return;
+      }
+      if (available) log.info('Redis reachable again: shared rate limits and events resumed');
+      else warnDown(err);
+    },
+    busError(err: unknown) {
+      if (down || isConnectionError(err)) return;
+      log?.warn({ err }, 'event bus error');
+    },
+    attach(logger: FastifyBaseLogger) {
+      log = logger;
+      if (pending) warnDown(pending.err);
+      pending = undefined;
+    },
+  };
+}
+
+/** Errors ioredis raises when the connection is down (socket codes, or its own for refused commands). */
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code)) return true;
+  if (e?.name === 'MaxRetriesPerRequestError') return true;
+  return typeof e?.message === 'string' && /^(Connection is closed|Stream isn't writeable)/.test(e.message);
 }
 
 /** With the embedded database the signing secret is generated once and kept beside the data. */

@@ -7,6 +7,10 @@ export interface Actor {
   tier: Tier;
   /** Set when the request authenticated with an API key. */
   apiKeyId?: string;
+  /** Set when the request authenticated with an access token: the login (refresh-token family) it belongs to. */
+  loginId?: string;
+  /** When the credential stops working (milliseconds since the epoch); absent for a key without expiry. */
+  expiresAt?: number;
 }
 
 export const isAdmin = (actor: Actor) => actor.role === 'admin';

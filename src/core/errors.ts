@@ -51,11 +51,31 @@ export const errors = {
   rateLimited: (message: string, details: { retryAfterSeconds: number; limit: number; remaining: number; resetSeconds: number }) =>
     new AppError('rate_limited', message, details),
   upstream: (message: string) => new AppError('upstream', message),
+  /** The model provider rate limits us: passed on as 429, with its Retry-After when it gave one. */
+  upstreamRateLimited: (message: string, retryAfterSeconds?: number) =>
+    new AppError('rate_limited', message, retryAfterSeconds === undefined ? { upstream: true } : { upstream: true, retryAfterSeconds }),
   unknownModel: (model: string) => new AppError('bad_request', `Model '${model}' is not available`, { model }),
+  unavailable: (message: string) => new AppError('unavailable', message),
 };
+
+// The database cannot be reached: the request may succeed later, so 503, never 500.
+// SQLSTATE class 08 (connection exception), 57P01-57P03 (server shutting down or starting),
+// 53300 (too many connections).
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+// Socket failures on the way to the server, as Node reports them.
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+// node-postgres and its pool raise these without any code, so their text is all there is to go by.
+const UNAVAILABLE_MESSAGES = new Set([
+  'Connection terminated',
+  'Connection terminated unexpectedly',
+  'Connection terminated due to connection timeout',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+]);
 
 /** PostgreSQL SQLSTATE codes we map to domain errors; anything else stays a 500. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
+  if (isConnectionFailure(err)) return errors.unavailable('Database unavailable');
   const code = findSqlState(err);
   if (code === '23505') return errors.conflict('Resource already exists');
   if (code === '23503') return errors.notFound('Referenced resource');
@@ -72,4 +92,21 @@ function findSqlState(err: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Whether an error, or an error it wraps (Drizzle wraps the driver's in `cause`), says the database cannot be reached. */
+function isConnectionFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const { code, message, errors: inner } = e as { code?: unknown; message?: unknown; errors?: unknown };
+    if (typeof code === 'string') {
+      if (code.startsWith('08') && code.length === 5) return true;
+      if (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
+    } else if (typeof message === 'string' && UNAVAILABLE_MESSAGES.has(message)) {
+      return true;
+    }
+    // A host with several addresses fails as an AggregateError of one failure per address.
+    if (Array.isArray(inner) && inner.some((x) => isConnectionFailure(x))) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }

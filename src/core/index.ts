@@ -5,6 +5,7 @@ import type { EventBus } from '../realtime/event-bus.ts';
 import { AccountsService } from './accounts/accounts-service.ts';
 import { ApiKeysService } from './accounts/api-keys-service.ts';
 import { Authenticator } from './accounts/authenticator.ts';
+import { DoorThrottle } from './accounts/door-throttle.ts';
 import { AccessTokens } from './accounts/jwt.ts';
 import { AssistantChatService } from './assistants/assistant-chat-service.ts';
 import { AssistantSessions } from './assistants/assistant-sessions.ts';
@@ -21,6 +22,7 @@ import { MessagesService } from './conversations/messages-service.ts';
 import { FileContextSource } from './files/context-source.ts';
 import { FilesService } from './files/files-service.ts';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.ts';
+import { providerFailureReporter, type WarnLog } from './metrics/provider-errors.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import { RequestLimits } from './limits/request-limits.ts';
 import { TokenBudget } from './limits/token-budget.ts';
@@ -29,12 +31,21 @@ import { PromptsService } from './prompts/prompts-service.ts';
 import { UsageService } from './usage/usage-service.ts';
 
 /** Wires the core services over their adapters. Nothing here touches HTTP. */
-export function createCore(deps: { config: Config; db: Db; bus: EventBus; jwtSecret: string; limiter?: RateLimiter }) {
+export function createCore(deps: {
+  config: Config;
+  db: Db;
+  bus: EventBus;
+  jwtSecret: string;
+  limiter?: RateLimiter;
+  /** Where provider failures are logged (at warn). */
+  log?: WarnLog;
+}) {
   const { config, db, bus } = deps;
   const models = new ModelRegistry({
     file: config.models.file,
     defaultModel: config.models.defaultModel,
-    providers: buildProviders(config.models),
+    // Each failed provider call is logged and counted for /metrics.
+    providers: buildProviders(config.models, providerFailureReporter(deps.log)),
   });
   const tokens = new AccessTokens(deps.jwtSecret, config.auth.accessTokenTtlSeconds);
   const accounts = new AccountsService({
@@ -42,18 +53,23 @@ export function createCore(deps: { config: Config; db: Db; bus: EventBus; jwtSec
     tokens,
     allowRegistration: config.auth.allowRegistration,
     refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
+    revocations: bus,
   });
-  const apiKeys = new ApiKeysService(db);
+  const apiKeys = new ApiKeysService({ db, revocations: bus });
   const authenticator = new Authenticator({ tokens, accounts, apiKeys });
   const conversations = new ConversationsService({ db, models, bus });
   const messages = new MessagesService({ db, conversations, bus });
   const usage = new UsageService(db);
+  // One set of counters for request limits and door throttles alike (Redis when instances share them).
+  const limiter = deps.limiter ?? new MemoryRateLimiter();
   const requestLimits = new RequestLimits({
-    limiter: deps.limiter ?? new MemoryRateLimiter(),
+    limiter,
     perMinute: config.limits.requestsPerMinute,
+    apiPerMinute: config.limits.apiRequestsPerMinute,
   });
+  const doors = new DoorThrottle({ accounts, limiter, limits: config.throttle });
   const tokenBudget = new TokenBudget({ usage, perDay: config.limits.tokensPerDay });
-  const files = new FilesService({ db, conversations });
+  const files = new FilesService({ db, conversations, pdf: config.pdf });
   const fileContext = new FileContextSource({
     db,
     models,
@@ -73,6 +89,7 @@ export function createCore(deps: { config: Config; db: Db; bus: EventBus; jwtSec
     titles,
     turnTimeoutMs: config.models.turnTimeoutMs,
     heartbeatMs: heartbeatIntervalMs(config.models.staleTurnSeconds),
+    instanceId: config.instanceId,
     guard: tokenBudget,
     context: fileContext,
   });
@@ -89,7 +106,7 @@ export function createCore(deps: { config: Config; db: Db; bus: EventBus; jwtSec
   const completions = new CompletionsService({ models, calls, sessionChat });
   const prompts = new PromptsService({ db });
   const promptPreview = new PromptPreview({ db, prompts, models, calls, timeoutMs: config.models.turnTimeoutMs });
-  return { models, tokens, accounts, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files };
+  return { models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files };
 }
 
 export type Core = ReturnType<typeof createCore>;

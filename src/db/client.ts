@@ -9,6 +9,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { failureReason, maskUrl } from '../dependency-checks.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -29,13 +30,18 @@ const MIGRATION_LOCK = 7_001_001;
 /** Opens the database named by the config and brings its schema up to date. */
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // A PostgreSQL that does not answer fails a connection attempt after 5 s instead of never:
+    // start-up stops with a clear line, and requests answer 503 while it is down.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5_000, keepAlive: true });
     // An idle connection the server ends (restart, failover, a dropped database) is discarded by
     // the pool and replaced on the next query; unhandled, its error would crash the process.
     // end() also resolves before its connections have closed, so this covers shutdown too.
     pool.on('error', () => {});
     const db = drizzlePg(pool, { schema }) as unknown as Db;
-    const client = await pool.connect();
+    const client = await pool.connect().catch(async (err: unknown) => {
+      await pool.end().catch(() => {});
+      throw new Error(`cannot connect to DATABASE_URL ${maskUrl(opts.databaseUrl as string)} (${failureReason(err)})`);
+    });
     try {
       // Several instances may start at once: one migrates, the others wait.
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -54,8 +60,13 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     };
   }
   const dir = path.resolve(opts.dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  let client: PGlite;
+  try {
+    mkdirSync(dir, { recursive: true });
+    client = await PGlite.create(dir);
+  } catch (err) {
+    throw new Error(`cannot open the embedded database in DATA_DIR ${opts.dataDir} (${failureReason(err)})`);
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
   return {

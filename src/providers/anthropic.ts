@@ -1,4 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
+import {
+  type FailureContext,
+  httpFailure,
+  malformedChunk,
+  networkFailure,
+  streamCut,
+  streamErrorEvent,
+  timeoutFailure,
+} from './failures.ts';
 import { idleTimeout } from './idle-timeout.ts';
 import { ProviderError, type PromptMessage, type Provider, type ProviderEvent, type ProviderRequest } from './types.ts';
 
@@ -11,10 +20,12 @@ type AnthropicTurn = { role: 'user' | 'assistant'; content: string };
 
 /** Anthropic's Messages API, streamed. */
 export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; timeoutMs: number }): Provider {
+  const baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL;
+  const ctx: FailureContext = { provider: 'anthropic', baseUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs };
   // Everything is passed explicitly so the SDK reads no credential, URL or log setting of its own.
   const client = new Anthropic({
     apiKey: opts.apiKey,
-    baseURL: opts.baseUrl ?? DEFAULT_BASE_URL,
+    baseURL: baseUrl,
     webhookKey: null,
     maxRetries: 0,
     timeout: opts.timeoutMs,
@@ -28,6 +39,9 @@ export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; time
       let inputTokens: number | undefined;
       let outputTokens = 0;
       let stopped = false;
+      // Whether the reply had begun decides how a cut connection or a stall is described.
+      let opened = false;
+      let received = false;
       try {
         // The current API version takes no sampling parameters, so the temperature is not sent.
         const stream = await client.messages.create(
@@ -40,8 +54,10 @@ export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; time
           },
           { signal: idle.signal },
         );
+        opened = true;
         for await (const event of stream) {
           idle.touch();
+          received = true;
           if (event.type === 'message_start') {
             const u = event.message.usage;
             inputTokens = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
@@ -61,15 +77,15 @@ export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; time
         }
       } catch (err) {
         if (request.signal.aborted) return;
-        throw toProviderError(err, idle.timedOut, opts.timeoutMs);
+        throw toProviderError(err, ctx, { timedOut: idle.timedOut, opened, received });
       } finally {
         idle.dispose();
       }
       if (request.signal.aborted) return;
       // The SDK ends its iteration quietly when its request is aborted, so a stall cut off by the
       // idle timer, or a connection closed early, shows only as a stream without message_stop.
-      if (idle.timedOut) throw toProviderError(undefined, true, opts.timeoutMs);
-      if (!stopped) throw new ProviderError('The model provider closed the stream before the reply ended');
+      if (idle.timedOut) throw timeoutFailure(ctx, received);
+      if (!stopped) throw streamCut(ctx);
       if (inputTokens !== undefined) yield { type: 'usage', promptTokens: inputTokens, completionTokens: outputTokens };
     },
   };
@@ -89,13 +105,17 @@ export function splitSystem(prompt: PromptMessage[]): { system: string; messages
   return { system: system.join('\n\n'), messages };
 }
 
-function toProviderError(err: unknown, timedOut: boolean, timeoutMs: number): ProviderError {
-  if (timedOut || err instanceof Anthropic.APIConnectionTimeoutError) {
-    return new ProviderError(`The model provider did not respond within ${timeoutMs} ms`);
+function toProviderError(err: unknown, ctx: FailureContext, state: { timedOut: boolean; opened: boolean; received: boolean }): ProviderError {
+  if (err instanceof ProviderError) return err;
+  if (state.timedOut || err instanceof Anthropic.APIConnectionTimeoutError) return timeoutFailure(ctx, state.received);
+  if (err instanceof Anthropic.APIConnectionError) return networkFailure(ctx, err, state.opened);
+  if (err instanceof Anthropic.APIError) {
+    const said = err.apiMessage ?? undefined;
+    if (err.status) return httpFailure(ctx, err.status, err.headers, said);
+    // An `error` event inside the stream (overloaded, ...): the reply had begun.
+    return streamErrorEvent(ctx, err.type ?? undefined, said);
   }
-  if (err instanceof Anthropic.APIError && err.status) {
-    return new ProviderError(`The model provider answered ${err.status}: ${err.message}`, err.status);
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new ProviderError(`The model provider failed: ${message}`);
+  // The SDK parses each event with JSON.parse and lets its SyntaxError through.
+  if (err instanceof SyntaxError) return malformedChunk(ctx);
+  return networkFailure(ctx, err, state.opened);
 }

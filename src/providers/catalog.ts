@@ -4,6 +4,7 @@ import { errors } from '../core/errors.ts';
 import { anthropicProvider } from './anthropic.ts';
 import { echoProvider } from './echo.ts';
 import { openaiProvider } from './openai.ts';
+import { type ProviderFailure, reportingFailures } from './reporting.ts';
 import type { Provider } from './types.ts';
 
 const catalogSchema = z.object({
@@ -85,13 +86,18 @@ function loadCatalog(file?: string) {
   return parsed.data;
 }
 
-export function buildProviders(config: {
-  openai?: { apiKey: string; baseUrl?: string };
-  anthropic?: { apiKey: string; baseUrl?: string };
-  providerTimeoutMs: number;
-}): ModelRegistryOptions['providers'] {
+/** The configured providers; with `onFailure`, each failed call is reported (logs, metrics) as it is thrown. */
+export function buildProviders(
+  config: {
+    openai?: { apiKey: string; baseUrl?: string };
+    anthropic?: { apiKey: string; baseUrl?: string };
+    providerTimeoutMs: number;
+  },
+  onFailure?: (failure: ProviderFailure) => void,
+): ModelRegistryOptions['providers'] {
+  const observe = (provider: Provider) => (onFailure ? reportingFailures(provider, onFailure) : provider);
   const providers: ModelRegistryOptions['providers'] = {};
-  if (config.openai) providers.openai = openaiProvider({ ...config.openai, timeoutMs: config.providerTimeoutMs });
-  if (config.anthropic) providers.anthropic = anthropicProvider({ ...config.anthropic, timeoutMs: config.providerTimeoutMs });
+  if (config.openai) providers.openai = observe(openaiProvider({ ...config.openai, timeoutMs: config.providerTimeoutMs }));
+  if (config.anthropic) providers.anthropic = observe(anthropicProvider({ ...config.anthropic, timeoutMs: config.providerTimeoutMs }));
   return providers;
 }

@@ -1,3 +1,5 @@
+import type { Revocation, RevocationPublisher } from '../core/accounts/revocations.ts';
+
 export type SessionEventName =
   | 'message.created'
   | 'message.updated'
@@ -13,18 +15,23 @@ export interface SessionEvent {
 
 export type SessionEventListener = (event: SessionEvent) => void;
 
+export type RevocationListener = (revocation: Revocation) => void;
+
 /**
- * Changes to a session, published by the core and pushed to that session's sockets.
- * In-process by default; a Redis implementation fans events out across instances.
+ * Changes to a session, published by the core and pushed to that session's sockets, and
+ * revoked credentials, which close the sockets opened with them. In-process by default; a
+ * Redis implementation fans both out across instances.
  */
-export interface EventBus {
+export interface EventBus extends RevocationPublisher {
   publish(event: SessionEvent): void;
   subscribe(sessionId: string, listener: SessionEventListener): () => void;
+  onRevocation(listener: RevocationListener): () => void;
   close(): Promise<void>;
 }
 
 export class InProcessEventBus implements EventBus {
   private readonly listeners = new Map<string, Set<SessionEventListener>>();
+  private readonly revocationListeners = new Set<RevocationListener>();
 
   publish(event: SessionEvent): void {
     this.deliver(event);
@@ -55,7 +62,24 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
+  publishRevocation(revocation: Revocation): void {
+    this.deliverRevocation(revocation);
+  }
+
+  /** Hands a revocation to this process's listeners, wherever it was published. */
+  deliverRevocation(revocation: Revocation): void {
+    for (const listener of this.revocationListeners) listener(revocation);
+  }
+
+  onRevocation(listener: RevocationListener): () => void {
+    this.revocationListeners.add(listener);
+    return () => {
+      this.revocationListeners.delete(listener);
+    };
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
+    this.revocationListeners.clear();
   }
 }

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { type EventBus, InProcessEventBus, type SessionEvent, type SessionEventListener } from './event-bus.ts';
+import type { Revocation, RevocationKind } from '../core/accounts/revocations.ts';
+import {
+  type EventBus,
+  InProcessEventBus,
+  type RevocationListener,
+  type SessionEvent,
+  type SessionEventListener,
+} from './event-bus.ts';
 
 export interface RedisEventBusOptions {
   /** One channel carries every session's events; instances sharing a Redis must share it. */
   channel?: string;
+  /** Revoked credentials travel on their own channel: every instance reads all of them. */
+  revocationChannel?: string;
   onError?(err: unknown): void;
 }
+
+const REVOCATION_KINDS: ReadonlySet<string> = new Set<RevocationKind>(['login', 'user', 'api_key']);
 
 /**
  * Session events shared by every instance through Redis pub/sub, on one channel. Each event
@@ -14,26 +25,32 @@ export interface RedisEventBusOptions {
  * instance with no socket on the session skips it before parsing). The publishing instance
  * delivers its own events at once, in process, and ignores their echo from Redis.
  *
- * Wire format, one message per event: `<origin> <session id>\n<JSON {event, data}>`.
+ * Wire format, one message per event: `<origin> <session id>\n<JSON {event, data}>`; one
+ * per revocation, on the revocation channel: `<origin> <kind> <id>`.
  */
 export class RedisEventBus implements EventBus {
   private readonly local = new InProcessEventBus();
   private readonly origin = randomUUID();
   private readonly channel: string;
+  private readonly revocationChannel: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly onError: (err: unknown) => void;
 
   private constructor(url: string, opts: RedisEventBusOptions) {
     this.channel = opts.channel ?? 'parley:session-events';
+    this.revocationChannel = opts.revocationChannel ?? 'parley:revocations';
     this.onError = opts.onError ?? (() => {});
-    this.publisher = new Redis(url);
-    this.subscriber = new Redis(url);
+    // A publish while Redis is down fails at once (the event is lost across instances) instead
+    // of queueing until it returns; connect() waits for the publisher, so none fails at start.
+    this.publisher = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.subscriber = new Redis(url, { maxRetriesPerRequest: 1 });
     // Connection trouble is retried by ioredis; it is reported, never thrown at the process.
     this.publisher.on('error', this.onError);
     this.subscriber.on('error', this.onError);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.receive(message);
+      else if (channel === this.revocationChannel) this.receiveRevocation(message);
     });
   }
 
@@ -41,7 +58,7 @@ export class RedisEventBus implements EventBus {
   static async connect(url: string, opts: RedisEventBusOptions = {}): Promise<RedisEventBus> {
     const bus = new RedisEventBus(url, opts);
     try {
-      await bus.subscriber.subscribe(bus.channel);
+      await Promise.all([bus.subscriber.subscribe(bus.channel, bus.revocationChannel), bus.publisher.connect()]);
     } catch (err) {
       bus.publisher.disconnect();
       bus.subscriber.disconnect();
@@ -59,6 +76,17 @@ export class RedisEventBus implements EventBus {
 
   subscribe(sessionId: string, listener: SessionEventListener): () => void {
     return this.local.subscribe(sessionId, listener);
+  }
+
+  publishRevocation(revocation: Revocation): void {
+    this.local.deliverRevocation(revocation);
+    // Best effort like events: the revocation is already committed and refused by every
+    // instance's next authentication; this only closes sockets opened before it.
+    this.publisher.publish(this.revocationChannel, `${this.origin} ${revocation.kind} ${revocation.id}`).catch(this.onError);
+  }
+
+  onRevocation(listener: RevocationListener): () => void {
+    return this.local.onRevocation(listener);
   }
 
   async close(): Promise<void> {
@@ -82,5 +110,11 @@ export class RedisEventBus implements EventBus {
     } catch (err) {
       this.onError(err);
     }
+  }
+
+  private receiveRevocation(message: string): void {
+    const [origin, kind, id] = message.split(' ');
+    if (origin === this.origin || !id || !REVOCATION_KINDS.has(kind)) return;
+    this.local.deliverRevocation({ kind: kind as RevocationKind, id });
   }
 }

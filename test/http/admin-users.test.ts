@@ -54,7 +54,11 @@ describe('admin: PATCH /api/v1/admin/users/{id}', () => {
 
     const on = await patch(user.id, { active: true });
     assert.equal(on.body.is_active, true);
-    assert.equal((await api.get('/api/v1/auth/me', { token: user.token })).status, 200);
+    // Disabling ended the user's logins for good; signing in again works.
+    assert.equal((await api.get('/api/v1/auth/me', { token: user.token })).status, 401);
+    const again = await api.post('/api/v1/auth/login', { email: user.email, password: user.password });
+    assert.equal(again.status, 200);
+    assert.equal((await api.get('/api/v1/auth/me', { token: again.body.access_token })).status, 200);
   });
 
   it('refuses a user with 403, changing nothing', async () => {

@@ -22,23 +22,26 @@ function assertRefused(res: HttpResult, limit: number, maxSeconds: number) {
   assert.ok(reset >= 1 && reset <= maxSeconds, `X-RateLimit-Reset ${reset}`);
 }
 
-describe('requests per minute by tier', () => {
+describe('requests per minute: model calls by tier, other requests against the API limit', () => {
   const FREE = 5;
   const PRO = 8;
+  const API = 6;
   let server: TestServer;
   let api: Client;
   let admin: TestUser;
 
   before(async () => {
-    server = await startTestServer({ env: { RATE_LIMIT_FREE_RPM: String(FREE), RATE_LIMIT_PRO_RPM: String(PRO) } });
+    server = await startTestServer({
+      env: { RATE_LIMIT_FREE_RPM: String(FREE), RATE_LIMIT_PRO_RPM: String(PRO), RATE_LIMIT_API_RPM: String(API) },
+    });
     api = client(server.url);
     admin = await registerUser(api);
     assert.equal(admin.role, 'admin');
   });
   after(() => server.close());
 
-  /** Spends the user's whole minute on the given path; returns the responses. */
-  async function spend(user: TestUser | string, path: string, count = FREE) {
+  /** Spends the user's whole minute of API requests on the given path; returns the responses. */
+  async function spend(user: TestUser | string, path: string, count = API) {
     const token = typeof user === 'string' ? user : user.token;
     const responses = [];
     for (let i = 0; i < count; i++) responses.push(await api.get(path, { token }));
@@ -51,19 +54,20 @@ describe('requests per minute by tier', () => {
     ok.forEach((res, i) => {
       assert.equal(res.status, 200);
       const h = limitHeaders(res);
-      assert.equal(h.limit, String(FREE));
-      assert.equal(h.remaining, String(FREE - 1 - i));
+      assert.equal(h.limit, String(API));
+      assert.equal(h.remaining, String(API - 1 - i));
       assert.ok(h.reset >= 1 && h.reset <= 60, `reset ${h.reset}`);
     });
     const refused = await api.get('/api/v1/auth/me', { token: user.token });
-    assertRefused(refused, FREE, 60);
+    assertRefused(refused, API, 60);
     assert.deepEqual(Object.keys(refused.body), ['detail']);
-    assert.equal(refused.body.detail, `Rate limit exceeded: ${FREE} requests per minute for the free tier`);
+    assert.equal(refused.body.detail, `Rate limit exceeded: ${API} API requests per minute (requests that do not call a model)`);
   });
 
-  it('counts every route and surface against one limit per user (seed 002 prompts answer {detail})', async () => {
+  it('counts every route and surface that calls no model against one limit per user (seed 002 prompts answer {detail})', async () => {
     const user = await registerUser(api);
     await api.get('/api/v1/auth/me', { token: user.token });
+    await api.get('/v1/models', { token: user.token });
     await api.get('/api/v1/conversations', { token: user.token });
     await api.post('/api/chat/prompts', { title: 't', content: 'c' }, { token: user.token });
     await api.get('/api/chat/prompts', { token: user.token });
@@ -71,7 +75,7 @@ describe('requests per minute by tier', () => {
     assert.equal(last.status, 200);
     assert.equal(last.headers.get('x-ratelimit-remaining'), '0');
     const refused = await api.get('/api/chat/prompts', { token: user.token });
-    assertRefused(refused, FREE, 60);
+    assertRefused(refused, API, 60);
     assert.match(refused.body.detail, /Rate limit exceeded/);
     // Refused before validation: a bad request is still a 429.
     const invalid = await api.post('/api/chat/prompts', { title: '' }, { token: user.token });
@@ -83,42 +87,49 @@ describe('requests per minute by tier', () => {
     const other = await registerUser(api);
     const key = await api.post('/api/v1/auth/api-keys', { name: 'k' }, { token: user.token });
     assert.equal(key.status, 201);
-    const withKey = await spend(key.body.key, '/api/v1/auth/me', FREE - 1);
+    const withKey = await spend(key.body.key, '/api/v1/auth/me', API - 1);
     assert.ok(withKey.every((r) => r.status === 200));
-    assertRefused(await api.get('/api/v1/auth/me', { token: user.token }), FREE, 60);
-    assertRefused(await api.get('/api/v1/auth/me', { token: key.body.key }), FREE, 60);
+    assertRefused(await api.get('/api/v1/auth/me', { token: user.token }), API, 60);
+    assertRefused(await api.get('/api/v1/auth/me', { token: key.body.key }), API, 60);
 
     const fresh = await api.get('/api/v1/auth/me', { token: other.token });
     assert.equal(fresh.status, 200);
-    assert.equal(fresh.headers.get('x-ratelimit-remaining'), String(FREE - 1));
+    assert.equal(fresh.headers.get('x-ratelimit-remaining'), String(API - 1));
   });
 
   it('does not count requests refused as unauthenticated', async () => {
     const user = await registerUser(api);
-    for (let i = 0; i < FREE + 2; i++) assert.equal((await api.get('/api/v1/auth/me', { token: 'bogus' })).status, 401);
+    for (let i = 0; i < API + 2; i++) assert.equal((await api.get('/api/v1/auth/me', { token: 'bogus' })).status, 401);
     const res = await api.get('/api/v1/auth/me', { token: user.token });
     assert.equal(res.status, 200);
-    assert.equal(res.headers.get('x-ratelimit-remaining'), String(FREE - 1));
+    assert.equal(res.headers.get('x-ratelimit-remaining'), String(API - 1));
   });
 
-  it('raises the limit at once when an admin moves the user to a higher tier', async () => {
+  it('raises the model limit at once when an admin moves the user to a higher tier', async () => {
     const user = await registerUser(api);
-    await spend(user, '/api/v1/auth/me');
-    assertRefused(await api.get('/api/v1/auth/me', { token: user.token }), FREE, 60);
+    const complete = () =>
+      api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: 'hi' }] }, { token: user.token });
+    for (let i = 0; i < FREE; i++) assert.equal((await complete()).status, 200);
+    const refused = await complete();
+    assertRefused(refused, FREE, 60);
+    assert.equal(refused.body.error.message, `Rate limit exceeded: ${FREE} model requests per minute for the free tier`);
 
     const patched = await api.patch(`/api/v1/admin/users/${user.id}`, { tier: 'pro' }, { token: admin.token });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.body.tier, 'pro');
 
-    // The refused request counted too: this is the seventh of the minute, within pro's eight.
-    const res = await api.get('/api/v1/auth/me', { token: user.token });
-    assert.equal(res.status, 200);
-    assert.equal(res.body.tier, 'pro');
+    // The refused call counted too: this is the seventh of the minute, within pro's eight.
+    const res = await complete();
+    assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get('x-ratelimit-limit'), String(PRO));
     assert.equal(res.headers.get('x-ratelimit-remaining'), String(PRO - 7));
+    // The API limit is the same for every tier.
+    const me = await api.get('/api/v1/auth/me', { token: user.token });
+    assert.equal(me.body.tier, 'pro');
+    assert.equal(me.headers.get('x-ratelimit-limit'), String(API));
   });
 
-  it('sets the X-RateLimit-* headers on streamed responses too (seed 002 /v1/chat/stream)', async (t) => {
+  it('sets the X-RateLimit-* headers of the model limit on streamed responses too (seed 002 /v1/chat/stream)', async (t) => {
     const user = await registerUser(api);
     const res = await api.post(
       '/v1/chat/stream',
@@ -133,14 +144,14 @@ describe('requests per minute by tier', () => {
     assert.equal(res.headers.get('x-ratelimit-remaining'), String(FREE - 1));
   });
 
-  it('limits anonymous visitors of open routes by address, at the free tier’s rate (seed 001)', async (t) => {
+  it('limits anonymous visitors of open routes by address, at the API limit where no model is called (seed 001)', async (t) => {
     const path = `/api/v1/chat/${randomUUID()}/history`;
     const probe = await api.get(path);
     if (probe.body?.detail === 'Not Found') return t.skip('the seed 001 chat surface is not mounted');
-    assert.equal(probe.headers.get('x-ratelimit-limit'), String(FREE));
-    assert.equal(probe.headers.get('x-ratelimit-remaining'), String(FREE - 1));
-    for (let i = 1; i < FREE; i++) await api.get(path);
-    assertRefused(await api.get(path), FREE, 60);
+    assert.equal(probe.headers.get('x-ratelimit-limit'), String(API));
+    assert.equal(probe.headers.get('x-ratelimit-remaining'), String(API - 1));
+    for (let i = 1; i < API; i++) await api.get(path);
+    assertRefused(await api.get(path), API, 60);
     // A signed-in caller from the same address has a counter of its own.
     const user = await registerUser(api);
     assert.equal((await api.get('/api/v1/auth/me', { token: user.token })).status, 200);
@@ -149,18 +160,18 @@ describe('requests per minute by tier', () => {
   it('answers 429 {detail} with its headers on seed 002’s /v1/chat and upload routes', async () => {
     const user = await registerUser(api);
     const session = await createConversation(api, user.token);
-    await spend(user, '/v1/chat/history', FREE - 1);
+    await spend(user, '/v1/chat/history', API - 1);
     const refused = await api.get('/v1/chat/history', { token: user.token });
-    assertRefused(refused, FREE, 60);
+    assertRefused(refused, API, 60);
     assert.deepEqual(Object.keys(refused.body), ['detail']);
     assert.match(refused.body.detail, /Rate limit exceeded/);
     // Refused before validation, as on every surface: not this surface's 400.
-    const invalid = await api.post('/v1/chat/stream', { temperature: 9 }, { token: user.token });
-    assertRefused(invalid, FREE, 60);
+    const invalid = await api.post('/v1/chat/switch-model', { model: 42 }, { token: user.token });
+    assertRefused(invalid, API, 60);
     const form = new FormData();
     form.append('file', new Blob(['%PDF-1.4']), 'a.pdf');
     const upload = await api.request('POST', `/api/chat/sessions/${session}/upload`, { token: user.token, raw: form });
-    assertRefused(upload, FREE, 60);
+    assertRefused(upload, API, 60);
     assert.match(upload.body.detail, /Rate limit exceeded/);
   });
 
@@ -169,9 +180,9 @@ describe('requests per minute by tier', () => {
     const path = `/api/chat/sessions/${randomUUID()}`;
     const probe = await api.get(path, { token: user.token });
     if (probe.body?.detail === 'Not Found') return t.skip('the seed 003 surface is not mounted');
-    await spend(user, path, FREE - 1);
+    await spend(user, path, API - 1);
     const refused = await api.get(path, { token: user.token });
-    assertRefused(refused, FREE, 60);
+    assertRefused(refused, API, 60);
     assert.equal(refused.body.code, 429);
     assert.match(refused.body.message, /Rate limit exceeded/);
     assert.ok('data' in refused.body);
@@ -181,9 +192,9 @@ describe('requests per minute by tier', () => {
     const user = await registerUser(api);
     const probe = await api.get('/v1/models', { token: user.token });
     if (probe.body?.detail === 'Not Found') return t.skip('the OpenAI-compatible surface is not mounted');
-    await spend(user, '/v1/models', FREE - 1);
+    await spend(user, '/v1/models', API - 1);
     const refused = await api.get('/v1/models', { token: user.token });
-    assertRefused(refused, FREE, 60);
+    assertRefused(refused, API, 60);
     assert.match(refused.body.error.message, /Rate limit exceeded/);
   });
 });
@@ -326,7 +337,7 @@ describe('limits shared by instances through Redis', () => {
   const shared = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
 
   it('counts requests to two instances against one limit', { skip: !shared && 'needs REDIS_URL and DATABASE_URL' }, async () => {
-    const first = await startTestServer({ env: { RATE_LIMIT_FREE_RPM: '4' } });
+    const first = await startTestServer({ env: { RATE_LIMIT_API_RPM: '4' } });
     const second = await startTestServer({ reuse: first });
     try {
       const a = client(first.url);

@@ -16,7 +16,7 @@ async function overLimitStatus(url: string, forwardedFor: string): Promise<numbe
 
 describe('anonymous visitors behind a reverse proxy', () => {
   it('are counted by their forwarded address when TRUST_PROXY is on', async () => {
-    const server = await startTestServer({ env: { TRUST_PROXY: 'true', RATE_LIMIT_FREE_RPM: String(LIMIT) } });
+    const server = await startTestServer({ env: { TRUST_PROXY: 'true', RATE_LIMIT_API_RPM: String(LIMIT) } });
     try {
       assert.equal(await overLimitStatus(server.url, '203.0.113.7'), 429);
       // Another visitor through the same proxy has a counter of its own.
@@ -30,7 +30,7 @@ describe('anonymous visitors behind a reverse proxy', () => {
   });
 
   it('share the proxy’s address when TRUST_PROXY is off, so a client cannot pick its own counter', async () => {
-    const server = await startTestServer({ env: { RATE_LIMIT_FREE_RPM: String(LIMIT) } });
+    const server = await startTestServer({ env: { RATE_LIMIT_API_RPM: String(LIMIT) } });
     try {
       assert.equal(await overLimitStatus(server.url, '203.0.113.7'), 429);
       const api = client(server.url);

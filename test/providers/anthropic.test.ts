@@ -30,6 +30,7 @@ describe('Anthropic provider', () => {
 
   const newConversation = (body: Record<string, unknown> = {}) =>
     createConversation(api, user.token, { title: 'fixed', model: 'claude-haiku-4-5', ...body });
+  const lastReply = async (id: string) => (await api.get(`/api/v1/conversations/${id}/messages`, { token: user.token })).body.at(-1);
 
   it('offers the Anthropic models once a key is configured', async () => {
     const res = await api.get('/api/v1/models', { token: user.token });
@@ -156,11 +157,12 @@ describe('Anthropic provider', () => {
     const id = await newConversation();
     mock.enqueue({ tokens: ['Part', 'ial', ' never'], errorAfter: 2 });
     const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'go' }, { token: user.token });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.assistant_message.status, 'error');
-    assert.equal(res.body.assistant_message.content, 'Partial');
-    assert.match(res.body.assistant_message.metadata.error, /Overloaded|failed/);
-    assert.equal(res.body.assistant_message.metadata.usage_estimated, true);
+    assert.equal(res.status, 502, res.text);
+    const reply = await lastReply(id);
+    assert.equal(reply.status, 'error');
+    assert.equal(reply.content, 'Partial');
+    assert.match(reply.metadata.error, /Overloaded|failed/);
+    assert.equal(reply.metadata.usage_estimated, true);
   });
 
   it('treats a connection closed before message_stop as a failure', async () => {
@@ -168,9 +170,10 @@ describe('Anthropic provider', () => {
     // The delay lets the first token reach the server before the connection is cut.
     mock.enqueue({ tokens: ['Cut', ' off', ' here'], dropAfter: 1, delayMs: 50 });
     const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'go' }, { token: user.token });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.assistant_message.status, 'error');
-    assert.equal(res.body.assistant_message.content, 'Cut');
+    assert.equal(res.status, 502, res.text);
+    const reply = await lastReply(id);
+    assert.equal(reply.status, 'error');
+    assert.equal(reply.content, 'Cut');
   });
 
   it('gives up on an upstream that never answers after the provider timeout', async () => {
@@ -186,10 +189,11 @@ describe('Anthropic provider', () => {
     mock.enqueue({ tokens: ['Early', ' late'], delayMs: 2500, firstDelayMs: 0 });
     const before = mock.requests.length;
     const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'stall' }, { token: user.token });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.body.assistant_message.status, 'error');
-    assert.equal(res.body.assistant_message.content, 'Early');
-    assert.match(res.body.assistant_message.metadata.error, /did not respond/);
+    assert.equal(res.status, 502, res.text);
+    const reply = await lastReply(id);
+    assert.equal(reply.status, 'error');
+    assert.equal(reply.content, 'Early');
+    assert.match(reply.metadata.error, /stopped responding mid-reply \(nothing for 1500 ms\)/);
     await waitFor(() => mock.requests[before].aborted);
   });
 

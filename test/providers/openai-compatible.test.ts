@@ -107,10 +107,12 @@ describe('OpenAI-compatible provider against a mock upstream', () => {
     mock.enqueue({ tokens: ['Part', 'ial', ' never', ' finished'], dropAfter: 2 });
     const id = await createConversation(api, user.token, { title: 'x' });
     const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'Go' }, { token: user.token });
-    assert.equal(res.status, 200, 'tokens had arrived, so the turn answers its partial reply');
-    assert.equal(res.body.assistant_message.status, 'error');
-    assert.equal(res.body.assistant_message.content, 'Partial');
-    assert.equal(res.body.assistant_message.metadata.usage_estimated, true);
+    assert.equal(res.status, 502, 'a failure is a 502 even after some tokens');
+    const messages = await api.get(`/api/v1/conversations/${id}/messages`, { token: user.token });
+    const reply = messages.body[1];
+    assert.equal(reply.status, 'error');
+    assert.equal(reply.content, 'Partial');
+    assert.equal(reply.metadata.usage_estimated, true);
   });
 
   it('titles an untitled conversation with the model after its first turn', async () => {
@@ -133,10 +135,12 @@ describe('OpenAI-compatible provider that stalls mid-stream', () => {
       mock.enqueue({ tokens: ['Half', ' and the rest'], delayMs: 1000, firstDelayMs: 10 });
       const id = await createConversation(api, user.token, { model: 'gpt-4o', title: 't' });
       const res = await api.post(`/api/v1/conversations/${id}/messages`, { content: 'go' }, { token: user.token });
-      assert.equal(res.status, 200, res.text);
-      assert.equal(res.body.assistant_message.content, 'Half');
-      assert.equal(res.body.assistant_message.status, 'error');
-      assert.match(res.body.assistant_message.metadata.error, /stopped responding/);
+      assert.equal(res.status, 502, res.text);
+      assert.match(res.body.detail, /stopped responding/);
+      const reply = (await api.get(`/api/v1/conversations/${id}/messages`, { token: user.token })).body[1];
+      assert.equal(reply.content, 'Half');
+      assert.equal(reply.status, 'error');
+      assert.match(reply.metadata.error, /stopped responding/);
     } finally {
       await server.close();
       await mock.close();

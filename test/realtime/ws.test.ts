@@ -170,14 +170,18 @@ describe('seed 003 websocket', () => {
 
     ok(await api.delete(`/api/chat/sessions/${sessionId}`, { token: user.token }));
     assert.deepEqual((await event('session.deleted')).data, { session_id: sessionId });
-    // The sockets stay open; an admin's restore is announced to them.
-    const updatesSoFar = watcher.frames.filter((f) => f.event === 'session.updated').length;
+    // Then both sockets are closed: the session they followed is gone.
+    assert.deepEqual(await watcher.closed, { code: 4404, reason: 'Session deleted' });
+    assert.deepEqual(await talker.closed, { code: 4404, reason: 'Session deleted' });
+    assert.equal(talker.frames.filter((f) => f.event === 'session.deleted').length, 1);
+    // An admin may still restore it; new sockets can follow it again.
     assert.equal((await api.post(`/api/v1/admin/conversations/${sessionId}/restore`, undefined, { token: admin.token })).status, 200);
-    const restored = await event('session.updated', updatesSoFar);
-    assert.equal(restored.data.is_deleted, false);
-    assert.equal(restored.data.message_count, 2);
-    await talker.close();
-    await watcher.close();
+    const again = await openSocket(server.url, sessionId, { token: user.token });
+    ok(await api.patch(`/api/chat/sessions/${sessionId}`, { new_title: 'back again' }, { token: user.token }));
+    const renamedAgain = await again.waitFor((f) => f.type === 'event' && f.event === 'session.updated');
+    assert.equal(renamedAgain.data.is_deleted, false);
+    assert.equal(renamedAgain.data.message_count, 2);
+    await again.close();
   });
 
   it('does not push one session’s events to another session’s sockets', async () => {

@@ -4,6 +4,12 @@ import { json, type ReceivedRequest, sleep, startScriptedUpstream } from './scri
 export interface MockAnthropicReply {
   /** Answer this status with an Anthropic error body instead of a stream. */
   status?: number;
+  /** Headers sent with an error status (Retry-After, ...). */
+  headers?: Record<string, string>;
+  /** An error message to answer with the status (the default names the status). */
+  errorMessage?: string;
+  /** Send an event whose data is not valid JSON in place of this token. */
+  malformedAfter?: number;
   tokens?: string[];
   /** Delay before the first token and between tokens. */
   delayMs?: number;
@@ -56,7 +62,12 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockA
   if (reply.hang) return;
   if (reply.status && reply.status >= 400) {
     record.finished = true;
-    return json(res, reply.status, { type: 'error', error: { type: 'api_error', message: `mock failure ${reply.status}` } });
+    return json(
+      res,
+      reply.status,
+      { type: 'error', error: { type: 'api_error', message: reply.errorMessage ?? `mock failure ${reply.status}` } },
+      reply.headers,
+    );
   }
   const tokens = reply.tokens ?? DEFAULT_REPLY.tokens!;
   const inputTokens = reply.inputTokens ?? DEFAULT_REPLY.inputTokens!;
@@ -83,6 +94,10 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockA
       record.finished = true;
       res.end();
       return;
+    }
+    if (reply.malformedAfter !== undefined && i === reply.malformedAfter) {
+      res.write('event: content_block_delta\ndata: {"type": "content_block_delta", oops\n\n');
+      continue;
     }
     res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: tokens[i] } }));
   }

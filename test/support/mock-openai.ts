@@ -6,6 +6,14 @@ export type { ReceivedRequest } from './scripted-upstream.ts';
 export interface MockReply {
   /** Answer this status with an error body instead of a stream. */
   status?: number;
+  /** Headers sent with an error status (Retry-After, ...). */
+  headers?: Record<string, string>;
+  /** An error message to answer with the status (the default names the status). */
+  errorMessage?: string;
+  /** Send a chunk that is not valid JSON in place of this token. */
+  malformedAfter?: number;
+  /** End the response cleanly after this many tokens, without a finish_reason or [DONE]. */
+  endAfter?: number;
   tokens?: string[];
   /** Delay before the first token and between tokens. */
   delayMs?: number;
@@ -48,7 +56,7 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
   if (reply.hang) return;
   if (reply.status && reply.status >= 400) {
     record.finished = true;
-    return json(res, reply.status, { error: { message: `mock failure ${reply.status}`, type: 'server_error' } });
+    return json(res, reply.status, { error: { message: reply.errorMessage ?? `mock failure ${reply.status}`, type: 'server_error' } }, reply.headers);
   }
   const tokens = reply.tokens ?? DEFAULT_REPLY.tokens!;
   const id = `chatcmpl-${Date.now()}`;
@@ -65,6 +73,15 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
       // Let what was written reach the client first: destroy() discards unsent writes.
       await sleep(30);
       res.socket?.destroy();
+      return;
+    }
+    if (reply.malformedAfter !== undefined && i === reply.malformedAfter) {
+      res.write('data: {"choices": [ this is not json\n\n');
+      continue;
+    }
+    if (reply.endAfter !== undefined && i === reply.endAfter) {
+      record.finished = true;
+      res.end();
       return;
     }
     res.write(chunk({ content: tokens[i] }));

@@ -65,7 +65,7 @@ export async function startScriptedUpstream<R>(opts: { defaultReply: R; answer: 
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function json(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
+export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

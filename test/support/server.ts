@@ -46,6 +46,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     THROTTLE_REFRESH_PER_MINUTE: '1000000',
     THROTTLE_LOGIN_FAILURES: '1000000',
     ...opts.reuse?.env,
+    // Each server is its own instance (PORT=0 would give every one the same default id), so a
+    // server started on another's data does not take that one's live replies for its own.
+    INSTANCE_ID: `test-${randomBytes(6).toString('hex')}`,
     ...opts.env,
   };
   const server = await startServer(parseConfig(env));

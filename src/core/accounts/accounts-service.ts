@@ -1,13 +1,16 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { refreshTokens, users, type Tier } from '../../db/schema.ts';
+import { loginSessions, refreshTokens, users, type Tier } from '../../db/schema.ts';
 import type { Actor } from '../actor.ts';
 import { errors } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { AccessTokens } from './jwt.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
+import type { RevocationPublisher } from './revocations.ts';
 import { dummyPasswordHash, hashPassword, randomToken, sha256, verifyPassword } from './secrets.ts';
 
 export type User = typeof users.$inferSelect;
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface Session {
   accessToken: string;
@@ -21,20 +24,29 @@ export interface AccountsDeps {
   tokens: AccessTokens;
   allowRegistration: boolean;
   refreshTokenTtlDays: number;
+  /** Told once a logout, a reused refresh token or a disabled account has been committed. */
+  revocations: RevocationPublisher;
 }
 
 export class AccountsService {
   private readonly deps: AccountsDeps;
-  // Read on every authenticated request: built once, and parsed once per connection.
-  private readonly userById;
+  // The user and the login together, in one round trip: read on every request made with an access
+  // token, so built once, and parsed once per connection.
+  private readonly loginById;
   constructor(deps: AccountsDeps) {
     this.deps = deps;
-    this.userById = deps.db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare('user_by_id');
+    this.loginById = deps.db
+      .select({ user: users, loginRevokedAt: loginSessions.revokedAt })
+      .from(loginSessions)
+      .innerJoin(users, eq(users.id, loginSessions.userId))
+      .where(and(eq(loginSessions.id, sql.placeholder('loginId')), eq(loginSessions.userId, sql.placeholder('userId'))))
+      .prepare('login_by_id');
   }
 
   async register(input: { email: string; password: string; displayName?: string | null }): Promise<Session> {
     if (!this.deps.allowRegistration) throw errors.forbidden('Registration is closed');
     const email = input.email.trim().toLowerCase();
+    await checkPasswordPolicy(input.password, email);
     const passwordHash = await hashPassword(input.password);
     const id = newId();
     // The first account becomes the admin; decided in the same statement that inserts it.
@@ -50,7 +62,7 @@ export class AccountsService {
       .onConflictDoNothing({ target: users.email })
       .returning();
     if (inserted.length === 0) throw errors.conflict('Email already registered');
-    return this.openSession(inserted[0], newId());
+    return this.openSession(inserted[0], newId(), true);
   }
 
   async login(input: { email: string; password: string }): Promise<Session> {
@@ -59,7 +71,7 @@ export class AccountsService {
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
     if (!user || !ok) throw errors.unauthorized('Incorrect email or password');
     if (!user.active) throw errors.forbidden('Account is disabled');
-    return this.openSession(user, newId());
+    return this.openSession(user, newId(), true);
   }
 
   /** Rotates a refresh token. A token presented twice means it leaked: its whole family is revoked. */
@@ -69,11 +81,7 @@ export class AccountsService {
       const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).for('update');
       if (!row) throw errors.unauthorized('Invalid refresh token');
       if (row.usedAt || row.revokedAt) {
-        await tx
-          .update(refreshTokens)
-          .set({ revokedAt: new Date() })
-          .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
-        return { reused: true as const };
+        return { reused: true as const, ended: await revokeLogins(tx, row.userId, [row.familyId]) };
       }
       if (row.expiresAt.getTime() <= Date.now()) throw errors.unauthorized('Refresh token has expired');
       const [user] = await tx.select().from(users).where(eq(users.id, row.userId));
@@ -82,30 +90,32 @@ export class AccountsService {
       return { reused: false as const, user, familyId: row.familyId };
     }).then(async (result) => {
       // The family revocation above must commit, so the refusal is thrown after the transaction.
-      if (result.reused) throw errors.unauthorized('Refresh token was already used; please log in again');
-      return this.openSession(result.user, result.familyId);
+      if (result.reused) {
+        for (const id of result.ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+        throw errors.unauthorized('Refresh token was already used; please log in again');
+      }
+      return this.openSession(result.user, result.familyId, false);
     });
   }
 
-  /** Revokes the given refresh token's family, or every session of the caller when none is given. */
+  /**
+   * Ends logins: the given refresh token's login and the caller's own, or every login of the
+   * caller when no refresh token is given. Their refresh and access tokens stop working at once.
+   */
   async logout(actor: Actor, refreshToken?: string): Promise<void> {
-    const now = new Date();
+    let ended: string[];
     if (refreshToken) {
       const [row] = await this.deps.db
         .select({ familyId: refreshTokens.familyId })
         .from(refreshTokens)
         .where(and(eq(refreshTokens.tokenHash, sha256(refreshToken)), eq(refreshTokens.userId, actor.userId)));
-      if (!row) return;
-      await this.deps.db
-        .update(refreshTokens)
-        .set({ revokedAt: now })
-        .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
-      return;
+      const logins = [row?.familyId, actor.loginId].filter((id): id is string => id !== undefined);
+      if (logins.length === 0) return;
+      ended = await this.deps.db.transaction((tx) => revokeLogins(tx, actor.userId, [...new Set(logins)]));
+    } else {
+      ended = await this.deps.db.transaction((tx) => revokeLogins(tx, actor.userId));
     }
-    await this.deps.db
-      .update(refreshTokens)
-      .set({ revokedAt: now })
-      .where(and(eq(refreshTokens.userId, actor.userId), isNull(refreshTokens.revokedAt)));
+    for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
   }
 
   async me(actor: Actor): Promise<User> {
@@ -114,9 +124,10 @@ export class AccountsService {
     return user;
   }
 
-  async findActiveUser(userId: string): Promise<User | undefined> {
-    const [user] = await this.userById.execute({ id: userId });
-    return user?.active ? user : undefined;
+  /** The user of an access token's login, with whether the login has ended; undefined when either is unknown. */
+  async findLogin(userId: string, loginId: string): Promise<{ user: User; revoked: boolean } | undefined> {
+    const [row] = await this.loginById.execute({ userId, loginId });
+    return row && { user: row.user, revoked: row.loginRevokedAt !== null };
   }
 
   async updateUser(actor: Actor, userId: string, patch: { tier?: Tier; role?: User['role']; active?: boolean }): Promise<User> {
@@ -125,29 +136,62 @@ export class AccountsService {
     if (userId === actor.userId && (patch.role === 'user' || patch.active === false)) {
       throw errors.badRequest('Admins cannot remove their own admin role or deactivate themselves');
     }
-    const [user] = await this.deps.db
-      .update(users)
-      .set({ ...patch, updatedAt: new Date() })
-      .where(eq(users.id, userId))
-      .returning();
+    const disabling = patch.active === false;
+    const user = await this.deps.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(users)
+        .set({ ...patch, updatedAt: new Date() })
+        .where(eq(users.id, userId))
+        .returning();
+      // A disabled account is signed out everywhere; enabling it again does not bring its logins back.
+      if (row && disabling) await revokeLogins(tx, userId);
+      return row;
+    });
     if (!user) throw errors.notFound('User');
+    if (disabling) this.deps.revocations.publishRevocation({ kind: 'user', id: userId });
     return user;
   }
 
-  private async openSession(user: User, familyId: string): Promise<Session> {
+  /** Issues tokens for a login: a new one (`isNew`, its session row is created) or a refreshed one. */
+  private async openSession(user: User, loginId: string, isNew: boolean): Promise<Session> {
     const refreshToken = randomToken();
-    await this.deps.db.insert(refreshTokens).values({
+    const token = {
       id: newId(),
       userId: user.id,
-      familyId,
+      familyId: loginId,
       tokenHash: sha256(refreshToken),
       expiresAt: new Date(Date.now() + this.deps.refreshTokenTtlDays * 86_400_000),
-    });
+    };
+    if (isNew) {
+      await this.deps.db.transaction(async (tx) => {
+        await tx.insert(loginSessions).values({ id: loginId, userId: user.id });
+        await tx.insert(refreshTokens).values(token);
+      });
+    } else {
+      await this.deps.db.insert(refreshTokens).values(token);
+    }
     return {
-      accessToken: await this.deps.tokens.sign(user.id),
+      accessToken: await this.deps.tokens.sign(user.id, loginId),
       refreshToken,
       expiresIn: this.deps.tokens.expiresIn,
       user,
     };
   }
+}
+
+/**
+ * Ends logins of a user (the given ones, or all): their session rows and refresh tokens are
+ * revoked together. Returns the ids of the logins that were still open.
+ */
+async function revokeLogins(tx: Tx, userId: string, loginIds?: string[]): Promise<string[]> {
+  const now = new Date();
+  const tokens = [eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)];
+  const logins = [eq(loginSessions.userId, userId), isNull(loginSessions.revokedAt)];
+  if (loginIds) {
+    tokens.push(inArray(refreshTokens.familyId, loginIds));
+    logins.push(inArray(loginSessions.id, loginIds));
+  }
+  await tx.update(refreshTokens).set({ revokedAt: now }).where(and(...tokens));
+  const ended = await tx.update(loginSessions).set({ revokedAt: now }).where(and(...logins)).returning({ id: loginSessions.id });
+  return ended.map((row) => row.id);
 }

@@ -11,20 +11,24 @@ export class Authenticator {
     this.deps = deps;
   }
 
+  // The account is read on every request (one prepared statement, joined with the login or the
+  // key) so that a logout, a revoked key, a disabled user or a changed tier takes effect at once.
   async authenticate(credential: string): Promise<Actor> {
-    let userId: string;
-    let apiKeyId: string | undefined;
     if (credential.startsWith(API_KEY_PREFIX)) {
-      const key = await this.deps.apiKeys.findActive(credential);
-      if (!key) throw errors.unauthorized('Invalid API key');
-      userId = key.userId;
-      apiKeyId = key.id;
-    } else {
-      userId = await this.deps.tokens.verify(credential);
+      const found = await this.deps.apiKeys.find(credential);
+      if (!found || found.apiKey.revokedAt) throw errors.unauthorized('Invalid API key');
+      const expiresAt = found.apiKey.expiresAt?.getTime();
+      if (expiresAt !== undefined && expiresAt <= Date.now()) throw errors.unauthorized('API key has expired');
+      const { user } = found;
+      if (!user.active) throw errors.unauthorized();
+      return { userId: user.id, role: user.role, tier: user.tier, apiKeyId: found.apiKey.id, expiresAt };
     }
-    // The account is read on every request so that a disabled user or a changed tier takes effect at once.
-    const user = await this.deps.accounts.findActiveUser(userId);
-    if (!user) throw errors.unauthorized();
-    return { userId: user.id, role: user.role, tier: user.tier, apiKeyId };
+    const claims = await this.deps.tokens.verify(credential);
+    const login = await this.deps.accounts.findLogin(claims.userId, claims.loginId);
+    if (!login) throw errors.unauthorized();
+    if (login.revoked) throw errors.unauthorized('Session has ended; please log in again');
+    const { user } = login;
+    if (!user.active) throw errors.unauthorized();
+    return { userId: user.id, role: user.role, tier: user.tier, loginId: claims.loginId, expiresAt: claims.expiresAt };
   }
 }

@@ -79,6 +79,7 @@ export class AssistantSessions {
         id: sessionId && isUuid(sessionId) ? sessionId.toLowerCase() : undefined,
         sessionKey: sessionId && !isUuid(sessionId) ? sessionId : null,
         assistantId: assistant.id,
+        assistantOwnerId: assistant.ownerId,
         model: assistant.model,
         systemPrompt: assistant.systemPrompt,
         temperature: assistant.temperature,

@@ -1,8 +1,9 @@
 import type { Actor } from '../actor.ts';
 import type { ConversationsService } from '../conversations/conversations-service.ts';
 import type { Message, MessagesService } from '../conversations/messages-service.ts';
-import { AppError, errors } from '../errors.ts';
+import { errors } from '../errors.ts';
 import type { LiveTurn, TurnEvent, TurnUsage } from './live-turn.ts';
+import { turnFailureError } from './model-call.ts';
 import type { TurnEngine, TurnRequest } from './turn-engine.ts';
 
 export interface CompletedTurn {
@@ -19,7 +20,7 @@ export class ChatService {
     this.deps = deps;
   }
 
-  /** Runs a turn to its end and answers the stored pair; a provider failure before any token is a 502. */
+  /** Runs a turn to its end and answers the stored pair; a provider failure is a 502 (its 429 a 429), the partial reply stored as `error`. */
   async send(actor: Actor, conversationId: string, input: { content: string; model?: string }): Promise<CompletedTurn> {
     const conversation = await this.deps.conversations.get(actor, conversationId);
     const turn = await this.deps.engine.start({ actor, conversation, content: input.content, model: input.model });
@@ -54,7 +55,11 @@ export class ChatService {
   }
 }
 
-/** Waits for the turn's end (and its title); the outcome as the stored messages. */
+/**
+ * Waits for the turn's end (and its title); the outcome as the stored messages. A failed turn
+ * throws the same error whether or not tokens had arrived, so every non-streamed surface answers
+ * the same status for the same fault; the partial reply is already stored with status `error`.
+ */
 export async function waitForTurn(turn: LiveTurn): Promise<CompletedTurn> {
   let start: Extract<TurnEvent, { type: 'start' }> | undefined;
   let end: Extract<TurnEvent, { type: 'done' | 'error' }> | undefined;
@@ -64,6 +69,6 @@ export async function waitForTurn(turn: LiveTurn): Promise<CompletedTurn> {
   }
   await turn.settled;
   if (!start || !end) throw errors.upstream('The turn ended without a result');
-  if (end.type === 'error' && !end.afterTokens) throw new AppError(end.status === 500 ? 'unavailable' : 'upstream', end.detail);
+  if (end.type === 'error') throw turnFailureError(end);
   return { userMessage: start.userMessage, assistantMessage: end.message, usage: end.usage, costUsd: end.costUsd };
 }

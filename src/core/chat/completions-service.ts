@@ -10,7 +10,7 @@ import type { SessionChatService } from './session-chat.ts';
 export type CompletionEvent =
   | { type: 'delta'; text: string }
   | { type: 'end'; usage: TurnUsage; costUsd: number }
-  | { type: 'error'; status: number; message: string };
+  | { type: 'error'; status: number; message: string; retryAfterSeconds?: number };
 
 export interface CompletionInput {
   model: string;
@@ -67,7 +67,9 @@ export class CompletionsService {
       for await (const event of turn.subscribe()) {
         if (event.type === 'token') yield { type: 'delta', text: event.text };
         else if (event.type === 'done') yield { type: 'end', usage: event.usage, costUsd: event.costUsd };
-        else if (event.type === 'error') yield { type: 'error', status: event.status, message: event.detail };
+        else if (event.type === 'error') {
+          yield { type: 'error', status: event.status, message: event.detail, retryAfterSeconds: event.retryAfterSeconds };
+        }
       }
     })();
     return { conversation, events };

@@ -20,11 +20,21 @@ export type TurnEventBody =
   | { type: 'sources'; sources: Source[] }
   | { type: 'token'; text: string }
   | { type: 'done'; message: Message; usage: TurnUsage; costUsd: number }
-  | { type: 'error'; message: Message; usage: TurnUsage; costUsd: number; status: number; detail: string; afterTokens: boolean };
+  | {
+      type: 'error';
+      message: Message;
+      usage: TurnUsage;
+      costUsd: number;
+      status: number;
+      detail: string;
+      /** The provider's Retry-After, when it rate limited the turn (status 429). */
+      retryAfterSeconds?: number;
+      afterTokens: boolean;
+    };
 
 export type TurnEvent = TurnEventBody & { seq: number };
 
-export type StopReason = 'stop' | 'timeout' | 'shutdown';
+export type StopReason = 'stop' | 'timeout' | 'shutdown' | 'deleted';
 
 /**
  * One model turn in flight. Every event is kept until the turn ends, so a client can
@@ -37,6 +47,11 @@ export class LiveTurn {
   private readonly waiters = new Set<() => void>();
   private finished = false;
   stopReason: StopReason | undefined;
+  /**
+   * The reply so far: every token appended as it is emitted. Read by the heartbeat, which
+   * saves it while the turn streams, and by the final write.
+   */
+  text = '';
   /** Resolves when everything the turn does (final write, title) is done. */
   settled: Promise<void> = Promise.resolve();
 
@@ -51,6 +66,7 @@ export class LiveTurn {
   emit(body: TurnEventBody): void {
     const event = { ...body, seq: this.events.length + 1 } as TurnEvent;
     this.events.push(event);
+    if (body.type === 'token') this.text += body.text;
     if (body.type === 'done' || body.type === 'error') this.finished = true;
     for (const wake of this.waiters) wake();
   }

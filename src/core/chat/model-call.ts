@@ -66,14 +66,17 @@ export class ModelCalls {
     } catch (err) {
       if (!request.signal.aborted) failure = toUpstreamError(err);
     }
-    const usage: TurnUsage = reported
-      ? { ...reported, totalTokens: reported.promptTokens + reported.completionTokens, estimated: false }
-      : {
-          promptTokens: estimatePromptTokens(request.messages),
-          completionTokens: estimateTextTokens(text),
-          totalTokens: 0,
-          estimated: true,
-        };
+    // A call that never reached the provider ran no model: it is recorded, but with nothing to pay.
+    const usage: TurnUsage = !reachedProvider(failure)
+      ? unchargedUsage()
+      : reported
+        ? { ...reported, totalTokens: reported.promptTokens + reported.completionTokens, estimated: false }
+        : {
+            promptTokens: estimatePromptTokens(request.messages),
+            completionTokens: estimateTextTokens(text),
+            totalTokens: 0,
+            estimated: true,
+          };
     usage.totalTokens = usage.promptTokens + usage.completionTokens;
     const cost = costUsd(request.model.entry, usage.promptTokens, usage.completionTokens);
     await this.deps.db.insert(usageEvents).values({
@@ -102,9 +105,36 @@ export class ModelCalls {
   }
 }
 
-/** A provider failure as the domain error every surface shows (502). */
+/**
+ * A provider failure as the domain error every surface shows: the provider's 429 is passed on
+ * as a 429 with its Retry-After, any other failure is a 502. The details say whether the request
+ * reached the provider at all, which decides whether it is charged.
+ */
 export function toUpstreamError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof ProviderError) return errors.upstream(err.message);
+  if (err instanceof ProviderError) {
+    if (err.kind === 'rate_limited') return errors.upstreamRateLimited(err.message, err.retryAfterSeconds);
+    return new AppError('upstream', err.message, { provider: err.provider, kind: err.kind, reached: err.reached });
+  }
   return errors.upstream(`The model provider failed: ${(err as Error)?.message ?? String(err)}`);
+}
+
+/** False only for a failure known to have never reached the provider (refused, unresolved, TLS). */
+export function reachedProvider(failure: AppError | undefined): boolean {
+  return failure?.details?.reached !== false;
+}
+
+/** The usage of a call that reached no provider: zero tokens, and counted, not estimated. */
+export function unchargedUsage(): TurnUsage {
+  return { promptTokens: 0, completionTokens: 0, totalTokens: 0, estimated: false };
+}
+
+/**
+ * The error a non-streamed surface answers for a turn that failed, from its error event:
+ * the same status whether or not tokens had arrived (the partial reply is stored as `error`).
+ */
+export function turnFailureError(event: { status: number; detail: string; retryAfterSeconds?: number }): AppError {
+  if (event.status === 429) return errors.upstreamRateLimited(event.detail, event.retryAfterSeconds);
+  if (event.status === 502) return errors.upstream(event.detail);
+  return new AppError('unavailable', event.detail);
 }

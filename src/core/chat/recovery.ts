@@ -1,4 +1,4 @@
-import { and, eq, lt, notInArray, type SQL, sql } from 'drizzle-orm';
+import { and, eq, lt, notInArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { messages } from '../../db/schema.ts';
 
@@ -9,6 +9,11 @@ export interface RecoveryOptions {
    * be streaming (the embedded database, at start-up).
    */
   staleSeconds?: number;
+  /**
+   * With `staleSeconds`: replies recorded as run by this instance id are cut whatever their
+   * age. Only at start-up, when the process with this id is known to be gone (it is us).
+   */
+  instanceId?: string;
   /** Replies this process is streaming itself, never touched whatever their age. */
   exclude?: string[];
 }
@@ -20,7 +25,9 @@ export interface RecoveryOptions {
 export async function recoverInterruptedTurns(db: Db, opts: RecoveryOptions = {}): Promise<number> {
   const filters: SQL[] = [eq(messages.status, 'streaming')];
   if (opts.staleSeconds !== undefined) {
-    filters.push(lt(messages.updatedAt, sql`now() - ${opts.staleSeconds}::double precision * interval '1 second'`));
+    const stale = lt(messages.updatedAt, sql`now() - ${opts.staleSeconds}::double precision * interval '1 second'`);
+    // A null instance id (a reply from before ids were recorded) is another instance's.
+    filters.push(opts.instanceId === undefined ? stale : (or(stale, eq(messages.instanceId, opts.instanceId)) as SQL));
   }
   if (opts.exclude?.length) filters.push(notInArray(messages.id, opts.exclude));
   const rows = await db

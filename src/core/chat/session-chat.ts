@@ -78,15 +78,10 @@ export class SessionChatService {
     }
   }
 
-  /** Runs the turn to its end. Any provider failure is a 502; a partial reply stays stored as `error`. */
+  /** Runs the turn to its end. Any provider failure is a 502 (its 429 a 429); a partial reply stays stored as `error`. */
   async send(actor: Actor, input: SessionTurnInput): Promise<CompletedTurn & { conversation: Conversation }> {
     const { conversation, turn } = await this.start(actor, input);
-    const result = await waitForTurn(turn);
-    if (result.assistantMessage.status === 'error') {
-      const detail = result.assistantMessage.metadata.error;
-      throw errors.upstream(typeof detail === 'string' ? detail : 'The model provider failed');
-    }
-    return { conversation, ...result };
+    return { conversation, ...(await waitForTurn(turn)) };
   }
 
   async switchModel(actor: Actor, sessionId: string, model: string): Promise<SessionWithTranscript> {

@@ -57,7 +57,10 @@ export class TitleGenerator {
         { role: 'user', content: firstMessage.slice(0, 2000) },
       ],
     });
+    // The answer is cut before it is cleaned: a provider that ignores max_tokens could send
+    // pages, and the quote-stripping pattern backtracks over long runs of quotes.
     const title = text
+      .slice(0, 4 * MAX_TITLE)
       .trim()
       .replace(/^["'«]+|["'»]+$/g, '')
       .replace(/\s+/g, ' ');

@@ -22,20 +22,47 @@ export interface StoredTranscript {
  * stored a second time.
  */
 export function repeatedLead(stored: TranscriptEntry[], incoming: TranscriptEntry[]): number {
-  for (let k = Math.min(stored.length, incoming.length); k > 0; k--) {
-    const offset = stored.length - k;
-    let same = true;
-    for (let i = 0; i < k && same; i++) {
-      same = stored[offset + i].role === incoming[i].role && stored[offset + i].content === incoming[i].content;
+  // Entries become small integers (equal entries, equal numbers), then the longest prefix of
+  // `incoming` that ends `stored` is found with the KMP failure function: linear in both
+  // lengths, where trying every overlap would be quadratic for a long, repetitive history.
+  const ids = new Map<string, number>();
+  const idOf = (e: TranscriptEntry) => {
+    const key = `${e.role}\u0000${e.content}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
     }
-    if (same) return k;
+    return id;
+  };
+  const pattern = incoming.slice(0, stored.length).map(idOf);
+  if (pattern.length === 0) return 0;
+  const failure = new Array<number>(pattern.length).fill(0);
+  for (let i = 1, k = 0; i < pattern.length; i++) {
+    while (k > 0 && pattern[i] !== pattern[k]) k = failure[k - 1];
+    if (pattern[i] === pattern[k]) k++;
+    failure[i] = k;
   }
-  return 0;
+  let matched = 0;
+  for (const entry of stored) {
+    // An entry `incoming` does not hold cannot match any of it.
+    const id = ids.get(`${entry.role}\u0000${entry.content}`) ?? -1;
+    while (matched > 0 && (matched === pattern.length || pattern[matched] !== id)) matched = failure[matched - 1];
+    if (pattern[matched] === id) matched++;
+  }
+  return matched;
 }
 
-/** The conversation's system prompt, shown as the transcript's first message, then its messages. */
-export function withSystemPrompt(conversation: Pick<Conversation, 'systemPrompt'>, entries: TranscriptEntry[]): TranscriptEntry[] {
-  return conversation.systemPrompt ? [{ role: 'system', content: conversation.systemPrompt }, ...entries] : entries;
+/**
+ * The conversation's system prompt, shown as the transcript's first message, then its messages.
+ * Left out when the reader may not see it (another owner's assistant prompt).
+ */
+export function withSystemPrompt(
+  conversation: Pick<Conversation, 'systemPrompt' | 'systemPromptHidden'>,
+  entries: TranscriptEntry[],
+): TranscriptEntry[] {
+  if (!conversation.systemPrompt || conversation.systemPromptHidden) return entries;
+  return [{ role: 'system', content: conversation.systemPrompt }, ...entries];
 }
 
 export async function loadTranscript(db: Db, conversationId: string): Promise<StoredTranscript> {

@@ -7,7 +7,7 @@ import type { Conversation } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { type AppError, errors } from '../errors.ts';
 import { TurnHeartbeat } from './heartbeat.ts';
-import { toUpstreamError } from './model-call.ts';
+import { reachedProvider, toUpstreamError, unchargedUsage } from './model-call.ts';
 import { LiveTurn, type Source, type TurnUsage } from './live-turn.ts';
 import { buildPrompt } from './prompt.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
@@ -47,6 +47,8 @@ export interface TurnEngineDeps {
   turnTimeoutMs: number;
   /** How often live replies refresh their `updated_at`, so recovery can tell them from dead ones. */
   heartbeatMs?: number;
+  /** This process's INSTANCE_ID, recorded on the replies it runs so its restart recovers them at once. */
+  instanceId?: string;
   context?: ContextSource;
   guard?: TurnGuard;
 }
@@ -66,7 +68,7 @@ export class TurnEngine {
   constructor(deps: TurnEngineDeps) {
     this.deps = deps;
     this.heartbeat = new TurnHeartbeat({ db: deps.db, intervalMs: deps.heartbeatMs ?? 15_000 });
-    this.store = new TurnStore(deps.db);
+    this.store = new TurnStore(deps.db, deps.instanceId ?? null);
   }
 
   /** The assistant messages this process is streaming: recovery must leave them alone. */
@@ -92,6 +94,7 @@ export class TurnEngine {
     // Reserved before the first await, so two requests racing for one conversation cannot both start.
     const turn = new LiveTurn(conversation.id);
     this.live.set(conversation.id, turn);
+    const unfollow = this.followDeletion(turn);
     try {
       // Independent reads, so they overlap on a database server.
       const [history, context, check] = await Promise.all([
@@ -108,17 +111,21 @@ export class TurnEngine {
       });
       check?.(estimatePromptTokens(prompt));
       const { userMessage, assistantMessage } = await this.store.commitStart(conversation.id, request.content, model);
-      this.heartbeat.add(assistantMessage.id);
+      this.heartbeat.add(assistantMessage.id, turn);
       this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
       if (context?.sources.length) turn.emit({ type: 'sources', sources: context.sources });
       const run = this.run(turn, request, model, prompt, assistantMessage, context?.sources ?? []);
       turn.settled = run;
       this.running.add(run);
-      void run.finally(() => this.running.delete(run));
+      void run.finally(() => {
+        this.running.delete(run);
+        unfollow();
+      });
       return turn;
     } catch (err) {
       this.live.delete(conversation.id);
+      unfollow();
       throw err;
     }
   }
@@ -129,6 +136,17 @@ export class TurnEngine {
     if (!turn) return false;
     turn.stop('stop');
     return true;
+  }
+
+  /**
+   * A conversation deleted while its turn runs (through any surface, on any instance: deletion is
+   * published on the bus) stops the turn: the provider request is aborted and the reply is not
+   * saved as `complete` into the deleted conversation.
+   */
+  private followDeletion(turn: LiveTurn): () => void {
+    return this.deps.bus.subscribe(turn.conversationId, (event) => {
+      if (event.event === 'session.deleted') turn.stop('deleted');
+    });
   }
 
   /** Stops every turn in flight and waits until each has saved what it had. */
@@ -147,7 +165,6 @@ export class TurnEngine {
   ): Promise<void> {
     const started = performance.now();
     const timeout = setTimeout(() => turn.stop('timeout'), this.deps.turnTimeoutMs);
-    let content = '';
     let ttftMs: number | null = null;
     let reported: { promptTokens: number; completionTokens: number } | undefined;
     let failure: AppError | undefined;
@@ -170,7 +187,7 @@ export class TurnEngine {
         const text = event.text.includes('\u0000') ? event.text.replaceAll('\u0000', '') : event.text;
         if (!text) continue;
         if (ttftMs === null) ttftMs = Math.round(performance.now() - started);
-        content += text;
+        // Appended to the turn's text, which the heartbeat saves while the turn streams.
         turn.emit({ type: 'token', text });
       }
     } catch (err) {
@@ -178,10 +195,14 @@ export class TurnEngine {
     } finally {
       clearTimeout(timeout);
     }
+    const content = turn.text;
 
-    const usage: TurnUsage = reported
-      ? { ...reported, totalTokens: reported.promptTokens + reported.completionTokens, estimated: false }
-      : estimateUsage(prompt, content);
+    // A call that never reached the provider ran no model: its usage event records zero tokens.
+    const usage: TurnUsage = !reachedProvider(failure)
+      ? unchargedUsage()
+      : reported
+        ? { ...reported, totalTokens: reported.promptTokens + reported.completionTokens, estimated: false }
+        : estimateUsage(prompt, content);
     const cost = costUsd(model.entry, usage.promptTokens, usage.completionTokens);
     const status = failure ? 'error' : turn.stopReason ? 'incomplete' : 'complete';
     const metadata: Record<string, unknown> = { ...placeholder.metadata };
@@ -212,6 +233,7 @@ export class TurnEngine {
           costUsd: cost,
           status: failure.status,
           detail: failure.message,
+          retryAfterSeconds: typeof failure.details?.retryAfterSeconds === 'number' ? failure.details.retryAfterSeconds : undefined,
           afterTokens: content.length > 0,
         });
       } else {

@@ -24,11 +24,14 @@ export interface TurnEnd {
 /** A turn's reads and writes: the history it sends, its first write and its last. */
 export class TurnStore {
   private readonly db: Db;
+  /** Recorded on every reply this process runs: its restart recovers them without waiting. */
+  private readonly instanceId: string | null;
   // Read at the start of every turn: built once, and parsed once per connection.
   private readonly historyQuery;
 
-  constructor(db: Db) {
+  constructor(db: Db, instanceId: string | null = null) {
     this.db = db;
+    this.instanceId = instanceId;
     this.historyQuery = db
       .select({ role: messages.role, content: messages.content })
       .from(messages)
@@ -66,6 +69,7 @@ export class TurnStore {
           content: '',
           model: model.entry.id,
           status: 'streaming',
+          instanceId: this.instanceId,
           createdAt: later,
           updatedAt: later,
         },

@@ -9,7 +9,16 @@ import { errors } from '../errors.ts';
 import { isUuid, newId } from '../ids.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
-export type Conversation = ConversationRow & { messageCount: number };
+export type Conversation = ConversationRow & {
+  messageCount: number;
+  /** The owner of the assistant the conversation was started from (null when none, or unknown). */
+  assistantOwnerId?: string | null;
+  /**
+   * Set on conversations read for a caller who may not see `systemPrompt`: it was copied from
+   * someone else's assistant. Presenters show null then; turns still use the prompt.
+   */
+  systemPromptHidden?: boolean;
+};
 
 export interface CreateConversationInput {
   title?: string | null;
@@ -23,6 +32,8 @@ export interface CreateConversationInput {
   id?: string;
   /** The owner when it is not the actor: admins only (seed 003 bodies name the user). */
   ownerId?: string;
+  /** The owner of `assistantId`: whose system prompt the conversation copies. */
+  assistantOwnerId?: string | null;
 }
 
 export interface ListOptions {
@@ -36,6 +47,22 @@ export interface ListOptions {
 
 // Counted on read, so it is right after any insert or delete by any path.
 const messageCount = sql<number>`(select count(*)::int from "messages" m where m.conversation_id = "conversations"."id" and m.deleted_at is null)`;
+// Read with the conversation, so whether its system prompt may be shown is known without another query.
+const assistantOwnerId = sql<string | null>`(select a.owner_id from "assistants" a where a.id = "conversations"."assistant_id")`;
+
+/**
+ * A conversation started from an assistant carries that assistant's system prompt, which is its
+ * owner's: only the assistant's owner (or an admin) sees it, not a visitor chatting with it.
+ */
+export function mayShowSystemPrompt(actor: Actor | null, conversation: Pick<Conversation, 'assistantId' | 'assistantOwnerId'>): boolean {
+  if (conversation.assistantId === null) return true;
+  if (!actor) return false;
+  return isAdmin(actor) || (conversation.assistantOwnerId != null && conversation.assistantOwnerId === actor.userId);
+}
+
+/** The conversation as `actor` reads it: flagged when its system prompt must not be shown. */
+const seenBy = (actor: Actor | null, conversation: Conversation): Conversation =>
+  mayShowSystemPrompt(actor, conversation) ? conversation : { ...conversation, systemPromptHidden: true };
 
 export class ConversationsService {
   private readonly deps: { db: Db; models: ModelRegistry; bus: EventBus };
@@ -44,7 +71,7 @@ export class ConversationsService {
   constructor(deps: { db: Db; models: ModelRegistry; bus: EventBus }) {
     this.deps = deps;
     this.liveById = deps.db
-      .select({ ...conversationColumns, messageCount })
+      .select({ ...conversationColumns, messageCount, assistantOwnerId })
       .from(conversations)
       .where(and(eq(conversations.id, sql.placeholder('id')), isNull(conversations.deletedAt)))
       .prepare('live_conversation_by_id');
@@ -70,7 +97,7 @@ export class ConversationsService {
         language: input.language ?? null,
       })
       .returning();
-    return { ...row, messageCount: 0 };
+    return seenBy(actor, { ...row, messageCount: 0, assistantOwnerId: input.assistantId ? (input.assistantOwnerId ?? null) : null });
   }
 
   private async ownerFor(actor: Actor | null, ownerId: string | undefined): Promise<string | null> {
@@ -86,7 +113,7 @@ export class ConversationsService {
     const conversation = await this.find(id);
     if (!conversation) throw errors.notFound('Conversation');
     if (conversation.userId !== actor.userId && !isAdmin(actor)) throw errors.forbidden();
-    return conversation;
+    return seenBy(actor, conversation);
   }
 
   /** A live conversation by id, without authorization: for callers that authorize by other means. */
@@ -98,7 +125,7 @@ export class ConversationsService {
 
   async findBySessionKey(sessionKey: string): Promise<Conversation | undefined> {
     const [row] = await this.deps.db
-      .select({ ...conversationColumns, messageCount })
+      .select({ ...conversationColumns, messageCount, assistantOwnerId })
       .from(conversations)
       .where(and(eq(conversations.sessionKey, sessionKey), isNull(conversations.deletedAt)));
     return row;
@@ -112,7 +139,7 @@ export class ConversationsService {
     const where = and(...listFilters(userId, opts));
     const [items, [{ total }]] = await Promise.all([
       this.deps.db
-        .select({ ...conversationColumns, messageCount })
+        .select({ ...conversationColumns, messageCount, assistantOwnerId })
         .from(conversations)
         .where(where)
         .orderBy(desc(conversations.updatedAt), desc(conversations.id))
@@ -120,7 +147,7 @@ export class ConversationsService {
         .offset(opts.offset),
       this.deps.db.select({ total: count() }).from(conversations).where(where),
     ]);
-    return { items, total };
+    return { items: items.map((c) => seenBy(actor, c)), total };
   }
 
   async update(
@@ -137,7 +164,7 @@ export class ConversationsService {
     // Archiving is not activity: it keeps the conversation's place in the list.
     if (patch.archived !== undefined && patch.title === undefined && patch.model === undefined) delete set.updatedAt;
     const [row] = await this.deps.db.update(conversations).set(set).where(eq(conversations.id, id)).returning();
-    const updated = { ...row, messageCount: current.messageCount };
+    const updated = seenBy(actor, { ...row, messageCount: current.messageCount, assistantOwnerId: current.assistantOwnerId });
     this.deps.bus.publish({ sessionId: id, event: 'session.updated', data: updated });
     return updated;
   }
@@ -145,7 +172,7 @@ export class ConversationsService {
   /** Sets the language replies are written in (seed 001 sends it with each message). The caller has authorized. */
   async setLanguage(conversation: Conversation, language: string | null): Promise<Conversation> {
     const [row] = await this.deps.db.update(conversations).set({ language }).where(eq(conversations.id, conversation.id)).returning();
-    const updated = { ...row, messageCount: conversation.messageCount };
+    const updated = { ...conversation, ...row, messageCount: conversation.messageCount };
     this.deps.bus.publish({ sessionId: conversation.id, event: 'session.updated', data: updated });
     return updated;
   }
@@ -169,6 +196,7 @@ export class ConversationsService {
         .set({ deletedAt: now })
         .where(and(eq(files.conversationId, id), isNull(files.deletedAt)));
     });
+    // Published after the commit: the session's sockets close (4404) and a turn running in it stops, on every instance.
     this.deps.bus.publish({ sessionId: id, event: 'session.deleted', data: { session_id: id } });
   }
 
@@ -200,7 +228,7 @@ export class ConversationsService {
     }
     const restored = await this.find(id);
     if (!restored) throw errors.notFound('Conversation');
-    // Sockets left open on the deleted session learn that it is back.
+    // Anything still following the session learns that it is back (its sockets were closed at deletion).
     if (row.deletedAt) this.deps.bus.publish({ sessionId: id, event: 'session.updated', data: restored });
     return restored;
   }

@@ -36,6 +36,12 @@ const SEARCH_LIMIT = 60;
 const MAX_SOURCES = 8;
 const SNIPPET_CHARS = 240;
 const MAX_QUERY_WORDS = 64;
+// The message as a whole (web-search syntax) only up to this length: the query PostgreSQL
+// builds and tests against every matching passage grows with it, and on the embedded
+// database that work runs on the event loop.
+const MAX_STRICT_QUERY_CHARS = 1000;
+// Longer "words" (a base64 blob, a run of one letter) find nothing and only make the query big.
+const MAX_QUERY_WORD_CHARS = 64;
 
 /**
  * The passages of a conversation's documents (and of its assistant's knowledge files) that
@@ -103,7 +109,7 @@ export class FileContextSource implements ContextSource {
   private async search(ids: string[], query: string): Promise<PassageRow[]> {
     const words = queryWords(query);
     if (!words.length) return [];
-    const strict = sql`websearch_to_tsquery('english', ${query})`;
+    const strict = sql`websearch_to_tsquery('english', ${strictQuery(query)})`;
     const loose = sql`websearch_to_tsquery('english', ${words.join(' or ')})`;
     return this.deps.db
       .select(passageColumns)
@@ -144,10 +150,28 @@ function fit(passages: PassageRow[], budget: number): PassageRow[] {
   return chosen;
 }
 
-/** The words of a message, for an OR query; `or` itself would read as the operator. */
+/**
+ * The first distinct words of a message, for an OR query; `or` itself would read as the
+ * operator. Read one at a time, stopping at MAX_QUERY_WORDS: the rest of a long message is
+ * never scanned.
+ */
 function queryWords(query: string): string[] {
-  const words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return [...new Set(words.filter((w) => w !== 'or'))].slice(0, MAX_QUERY_WORDS);
+  const words = new Set<string>();
+  for (const [word] of query.matchAll(/[\p{L}\p{N}]+/gu)) {
+    if (word.length > MAX_QUERY_WORD_CHARS) continue;
+    const lower = word.toLowerCase();
+    if (lower !== 'or') words.add(lower);
+    if (words.size === MAX_QUERY_WORDS) break;
+  }
+  return [...words];
+}
+
+/** The message for the whole-message match, cut at a word boundary when it is long. */
+function strictQuery(query: string): string {
+  if (query.length <= MAX_STRICT_QUERY_CHARS) return query;
+  const head = query.slice(0, MAX_STRICT_QUERY_CHARS);
+  const lastSpace = head.search(/\s\S*$/);
+  return lastSpace > 0 ? head.slice(0, lastSpace) : head;
 }
 
 /** One source per file page, most relevant first, with a snippet around the first word the message shares. */

@@ -1,23 +1,36 @@
-import { extractText, getDocumentProxy } from 'unpdf';
-import { AppError, errors } from '../errors.ts';
+import { Worker } from 'node:worker_threads';
+import { errors } from '../errors.ts';
+import type { PdfWorkerInput, PdfWorkerOutcome } from './pdf-worker.ts';
 
 export interface PdfText {
   /** The text of each page, in order (empty for a page without text). */
   pages: string[];
 }
 
+/** Bounds on one parse: a PDF beyond them is refused with a 422 naming the bound. */
+export interface PdfLimits {
+  maxPages: number;
+  timeoutMs: number;
+  /** The worker's old-generation heap, in MB. */
+  memoryMb: number;
+}
+
+export const DEFAULT_PDF_LIMITS: PdfLimits = { maxPages: 500, timeoutMs: 30_000, memoryMb: 256 };
+
 const MAGIC = Buffer.from('%PDF-', 'latin1');
 const END_MARKER = Buffer.from('%%EOF', 'latin1');
 // Readers look for the header within the first kilobyte and for the end marker within the last one.
 const HEADER_WINDOW = 1024;
 const TRAILER_WINDOW = 1024;
+const WORKER_URL = new URL('./pdf-worker.ts', import.meta.url);
 
 /**
  * Reads the text of a PDF, page by page. The content decides, never the name or declared type:
  * 400 for what is not a readable PDF (another kind of file, a damaged or truncated one), 422 for
- * a sound PDF that cannot be used (password-protected, or with no text to extract).
+ * a sound PDF that cannot be used (password-protected, with no text to extract, or beyond the
+ * page, time or memory bounds). The parse runs in a worker thread, so the server keeps answering.
  */
-export async function readPdfText(data: Buffer): Promise<PdfText> {
+export async function readPdfText(data: Buffer, limits: PdfLimits = DEFAULT_PDF_LIMITS): Promise<PdfText> {
   if (data.subarray(0, HEADER_WINDOW).indexOf(MAGIC) === -1) {
     throw errors.badRequest('Only PDF files are supported: the uploaded file is not a PDF');
   }
@@ -25,29 +38,51 @@ export async function readPdfText(data: Buffer): Promise<PdfText> {
   if (data.subarray(Math.max(0, data.length - TRAILER_WINDOW)).indexOf(END_MARKER) === -1) {
     throw damaged();
   }
-  let document: Awaited<ReturnType<typeof getDocumentProxy>>;
-  try {
-    // A copy: the parser may take ownership of the buffer it is given, and the original is stored.
-    document = await getDocumentProxy(new Uint8Array(data), { verbosity: 0, isEvalSupported: false });
-  } catch (err) {
-    if ((err as Error)?.name === 'PasswordException') {
+  const outcome = await parseInWorker(data, limits);
+  switch (outcome.type) {
+    case 'password':
       throw errors.validation('The PDF is password-protected: upload a copy without a password');
-    }
-    throw damaged();
+    case 'damaged':
+      throw damaged();
+    case 'too_many_pages':
+      throw errors.validation(`The PDF has ${outcome.pageCount} pages, more than the ${limits.maxPages} allowed (PDF_MAX_PAGES)`);
   }
-  try {
-    const { text } = await extractText(document, { mergePages: false });
-    const pages = text.map(normalize);
-    if (!pages.some((p) => p.length > 0)) {
-      throw errors.validation('The PDF has no extractable text (a scanned or image-only document?)');
-    }
-    return { pages };
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw damaged();
-  } finally {
-    await document.destroy().catch(() => {});
+  const pages = outcome.pages.map(normalize);
+  if (!pages.some((p) => p.length > 0)) {
+    throw errors.validation('The PDF has no extractable text (a scanned or image-only document?)');
   }
+  return { pages };
+}
+
+/** One worker per parse (uploads are rare): ended when it answers, or terminated at the time limit. */
+function parseInWorker(data: Buffer, limits: PdfLimits): Promise<PdfWorkerOutcome> {
+  // A copy travels to the worker: the original buffer is the one stored.
+  const input: PdfWorkerInput = { data: new Uint8Array(data), maxPages: limits.maxPages };
+  const worker = new Worker(WORKER_URL, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb } });
+  return new Promise<PdfWorkerOutcome>((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      fn();
+      void worker.terminate();
+    };
+    const timer = setTimeout(
+      () => settle(() => reject(errors.validation(`The PDF could not be read within ${limits.timeoutMs} ms (PDF_PARSE_TIMEOUT_MS)`))),
+      limits.timeoutMs,
+    );
+    worker.once('message', (outcome: PdfWorkerOutcome) => settle(() => resolve(outcome)));
+    worker.once('error', (err) => {
+      if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        settle(() => reject(errors.validation(`The PDF needs more than ${limits.memoryMb} MB to read (PDF_PARSE_MEMORY_MB)`)));
+      } else {
+        // The parser failed in a way it does not report: the file is what it choked on.
+        settle(() => reject(damaged()));
+      }
+    });
+    worker.once('exit', () => settle(() => reject(damaged())));
+  });
 }
 
 function damaged() {

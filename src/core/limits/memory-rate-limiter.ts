@@ -25,13 +25,22 @@ export class MemoryRateLimiter implements RateLimiter {
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
-      // Re-inserted, so with one window length the insertion order is the order in which windows end.
+      // Re-inserted, so the insertion order is the order in which windows started: with keys of
+      // several window lengths (minutes for requests, an hour for registrations) it only
+      // approximates the order in which they end, which is all eviction needs.
       this.windows.delete(key);
       window = { count: 0, endsAt: now + windowMs };
       this.windows.set(key, window);
       this.evictOverflow();
     }
     window.count += 1;
+    return { count: window.count, resetMs: window.endsAt - now };
+  }
+
+  async peek(key: string): Promise<WindowHit> {
+    const now = Date.now();
+    const window = this.windows.get(key);
+    if (!window || window.endsAt <= now) return { count: 0, resetMs: 0 };
     return { count: window.count, resetMs: window.endsAt - now };
   }
 

@@ -10,5 +10,7 @@ export interface WindowHit {
  */
 export interface RateLimiter {
   hit(key: string, windowMs: number): Promise<WindowHit>;
+  /** The key's current window without counting a hit: `{ count: 0, resetMs: 0 }` when it has none. */
+  peek(key: string): Promise<WindowHit>;
   close(): Promise<void>;
 }

@@ -5,26 +5,27 @@ import type { Actor } from '../../core/actor.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
 import { ChatSocketProtocol } from '../../realtime/chat-socket.ts';
-import { SocketHub } from '../../realtime/socket-hub.ts';
+import { CLOSE_CODES, SocketHub } from '../../realtime/socket-hub.ts';
 import { bearerToken } from '../plugins/auth.ts';
 import { envelopeNotFound } from './envelope.ts';
 import { presentEventData, presentMessage } from './presenters.ts';
 
-/**
- * Close codes sent right after the upgrade when a socket is refused: 4000 + the HTTP status
- * the same request would get over REST.
- */
-export const CLOSE_CODES = { unauthorized: 4401, forbidden: 4403, notFound: 4404, rateLimited: 4429 } as const;
+// A refused socket is closed right after the upgrade with 4000 + the status the same request would get over REST.
+export { CLOSE_CODES };
 const MAX_FRAME_BYTES = 1_048_576;
 
 type Admission = { ok: true; actor: Actor; sessionId: string } | { ok: false; code: number; reason: string };
 
-/** `GET /ws/:session_id`: a session's realtime channel (token in `Authorization: Bearer` or `?token=`). */
+/**
+ * `GET /ws/:session_id`: a session's realtime channel (token in `Authorization: Bearer` or `?token=`).
+ * The credential is checked for the socket's whole life: the hub closes it (4401) when the token or
+ * key expires or is revoked, and (4404) when the session is deleted.
+ */
 export const wsRoutes: FastifyPluginAsync<{ core: Core; heartbeatSeconds: number }> = async (app, { core, heartbeatSeconds }) => {
   const protocol = new ChatSocketProtocol({
     conversations: core.conversations,
     engine: core.engine,
-    limits: core.requestLimits,
+    limits: core.requestLimits.model,
     presentMessage,
     send: (socket, frame) => hub.send(socket, frame),
     logError: (err) => app.log.error({ err }, 'websocket frame failed'),
@@ -72,7 +73,7 @@ async function admit(core: Core, request: FastifyRequest<{ Params: { session_id:
     const token = credential(request);
     if (!token) return { ok: false, code: CLOSE_CODES.unauthorized, reason: 'Not authenticated' };
     const actor = await core.authenticator.authenticate(token);
-    await core.requestLimits?.hit({ actor });
+    await core.requestLimits.api.hit({ actor });
     const conversation = await core.conversations.get(actor, request.params.session_id);
     return { ok: true, actor, sessionId: conversation.id };
   } catch (err) {

@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Session } from '../../core/accounts/accounts-service.ts';
+import type { DoorCaller } from '../../core/accounts/door-throttle.ts';
 import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { presentApiKey, presentUser } from './presenters.ts';
@@ -13,6 +14,12 @@ const presentSession = (session: Session) => ({
   token_type: 'bearer' as const,
   expires_in: session.expiresIn,
   user: presentUser(session.user),
+});
+
+/** The throttles count by the client's address (X-Forwarded-For when TRUST_PROXY is set). */
+const doorCaller = (request: FastifyRequest): DoorCaller => ({
+  address: request.ip,
+  warn: (err, message) => request.log.warn({ err }, message),
 });
 
 export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
@@ -28,12 +35,12 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
         ...open,
         summary: 'Create an account (the first one becomes admin)',
         body: s.registerBody,
-        response: { 201: s.tokenResponseSchema, 403: s.detailSchema, 409: s.detailSchema, 422: s.detailSchema },
+        response: { 201: s.tokenResponseSchema, 403: s.detailSchema, 409: s.detailSchema, 422: s.detailSchema, 429: s.detailSchema },
       },
     },
     async (request, reply) => {
       const { email, password, display_name } = request.body;
-      const session = await core.accounts.register({ email, password, displayName: display_name });
+      const session = await core.doors.register({ email, password, displayName: display_name }, doorCaller(request));
       return reply.status(201).send(presentSession(session));
     },
   );
@@ -45,10 +52,10 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
         ...open,
         summary: 'Exchange email and password for tokens',
         body: s.loginBody,
-        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 403: s.detailSchema, 422: s.detailSchema },
+        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 403: s.detailSchema, 422: s.detailSchema, 429: s.detailSchema },
       },
     },
-    async (request) => presentSession(await core.accounts.login(request.body)),
+    async (request) => presentSession(await core.doors.login(request.body, doorCaller(request))),
   );
 
   app.post(
@@ -58,10 +65,10 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
         ...open,
         summary: 'Rotate a refresh token; a reused one revokes its family',
         body: s.refreshBody,
-        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 422: s.detailSchema },
+        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 422: s.detailSchema, 429: s.detailSchema },
       },
     },
-    async (request) => presentSession(await core.accounts.refresh(request.body.refresh_token)),
+    async (request) => presentSession(await core.doors.refresh(request.body.refresh_token, doorCaller(request))),
   );
 
   app.post(
@@ -70,7 +77,7 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       onRequest: auth,
       schema: {
         tags,
-        summary: 'Revoke the given refresh token, or every session of the caller',
+        summary: 'End the given refresh token’s login and the caller’s own, or every login of the caller',
         body: s.logoutBody,
         response: s.withErrors({ 200: s.messageOnlySchema }),
       },
@@ -93,13 +100,15 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       onRequest: auth,
       schema: {
         tags,
-        summary: 'Create an API key (shown once)',
+        summary: 'Create an API key (shown once), optionally expiring; only with a signed-in user’s access token',
         body: s.apiKeyCreateBody,
         response: s.withErrors({ 201: s.apiKeyCreatedSchema }),
       },
     },
     async (request, reply) => {
-      const { key, apiKey } = await core.apiKeys.create(actorOf(request), request.body.name);
+      const { name, expires_at } = request.body;
+      const expiresAt = expires_at ? new Date(expires_at) : null;
+      const { key, apiKey } = await core.apiKeys.create(actorOf(request), { name, expiresAt });
       return reply.status(201).send({ ...presentApiKey(apiKey), key });
     },
   );

@@ -109,6 +109,7 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
   app.post(
     '/:id/messages',
     {
+      config: { modelCall: true },
       schema: {
         tags: ['messages'],
         summary: 'Send a message and get the AI response',

@@ -21,6 +21,7 @@ export const presentApiKey = (k: ApiKey) => ({
   prefix: k.prefix,
   created_at: iso(k.createdAt),
   last_used_at: k.lastUsedAt ? iso(k.lastUsedAt) : null,
+  expires_at: k.expiresAt ? iso(k.expiresAt) : null,
 });
 
 export const presentConversation = (c: Conversation) => ({
@@ -28,7 +29,8 @@ export const presentConversation = (c: Conversation) => ({
   user_id: c.userId,
   title: c.title,
   model: c.model,
-  system_prompt: c.systemPrompt,
+  // Null when it is another owner's assistant prompt (see mayShowSystemPrompt).
+  system_prompt: c.systemPromptHidden ? null : c.systemPrompt,
   message_count: c.messageCount,
   archived: c.archivedAt !== null,
   archived_at: c.archivedAt ? iso(c.archivedAt) : null,

@@ -35,13 +35,21 @@ export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) 
 // A client may log out with no body at all (only the bearer token), which Fastify passes on as null.
 export const logoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).nullish();
 
-export const apiKeyCreateBody = z.object({ name: z.string().trim().min(1).max(100) });
+export const apiKeyCreateBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  expires_at: z.iso
+    .datetime({ offset: true })
+    .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+    .nullish()
+    .describe('When the key stops working (ISO 8601 date-time); never when absent'),
+});
 export const apiKeySchema = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string(),
   created_at: z.string(),
   last_used_at: z.string().nullable(),
+  expires_at: z.string().nullable(),
 });
 export const apiKeyCreatedSchema = apiKeySchema.extend({ key: z.string().describe('The key itself: shown this once') });
 

@@ -21,6 +21,7 @@ export const assistantChatRoutes: FastifyPluginAsync<{ core: Core }> = async (sc
   app.post(
     '/stream',
     {
+      config: { modelCall: true },
       schema: {
         tags,
         summary: 'Chat with an assistant, streamed',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { positiveInt, temperature } from '../schemas/bounded.ts';
 import {
   type PriorMessage,
   SESSION_KEY_CHARS,
@@ -51,8 +52,8 @@ const assistantFields = {
   name: z.string().trim().min(1).max(200),
   description: z.string().max(2000).nullish(),
   system_prompt: z.string().max(20_000).nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  max_tokens: z.number().int().min(1).max(1_000_000).nullish(),
+  temperature: temperature().nullish(),
+  max_tokens: positiveInt(1_000_000).nullish(),
   user_authentication: z.boolean().describe('True: only signed-in users may chat with it; false: anyone may'),
 };
 

@@ -17,6 +17,7 @@ export const chatV1Routes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
   app.post(
     '/stream',
     {
+      config: { modelCall: true },
       schema: {
         tags,
         summary: 'Send the chat and stream the reply',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { numericId, positiveInt, temperature } from '../schemas/bounded.ts';
 
 // Seed 002's /v1/chat surface. Optional fields also accept null: Python clients often send None.
 
@@ -15,7 +16,7 @@ const role = z.enum(['system', 'user', 'assistant']);
 export const chatMessageSchema = z.object({ role, content: z.string() });
 
 /** Seed 002 shows integer ids; ids are UUID strings, and a number is accepted (it matches no session). */
-const sessionId = z.union([z.string().min(1).max(100), z.number().int()]).transform(String);
+const sessionId = z.union([z.string().min(1).max(100), numericId()]).transform(String);
 
 export const MAX_MESSAGES = 1000;
 /** Seed 002 documents 0.7 as the temperature when a request names none. */
@@ -26,8 +27,8 @@ export const streamBody = z
   .object({
     model: z.string().min(1).max(100).nullish().describe('Required for a new session; defaults to the session’s model'),
     messages: z.array(z.object({ role, content: z.string().max(100_000) })).min(1).max(MAX_MESSAGES),
-    temperature: z.number().min(0).max(2).nullish().describe('Default 0.7'),
-    max_tokens: z.number().int().min(1).max(MAX_TOKENS_LIMIT).nullish(),
+    temperature: temperature().nullish().describe('Default 0.7'),
+    max_tokens: positiveInt(MAX_TOKENS_LIMIT).nullish(),
     stream: z.boolean().nullish().describe('Default true: text/event-stream of `data: <token>` events, then `data: [DONE]`'),
     session_id: sessionId.nullish(),
   })

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CompletionEvent } from '../../core/chat/completions-service.ts';
 import type { TurnUsage } from '../../core/chat/live-turn.ts';
+import { turnFailureError } from '../../core/chat/model-call.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
@@ -27,6 +28,7 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
   app.post(
     '/chat/completions',
     {
+      config: { modelCall: true },
       schema: {
         tags,
         summary: 'OpenAI chat completions (stateless unless X-Session-Id or store: true)',
@@ -64,7 +66,7 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
         let text = '';
         for await (const event of events) {
           if (event.type === 'delta') text += event.text;
-          else if (event.type === 'error') throw new AppError(event.status === 502 ? 'upstream' : 'unavailable', event.message);
+          else if (event.type === 'error') throw turnFailureError({ status: event.status, detail: event.message, retryAfterSeconds: event.retryAfterSeconds });
           else
             return {
               id,

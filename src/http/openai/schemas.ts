@@ -1,20 +1,35 @@
 import { z } from 'zod';
+import { positiveInt, probability, temperature } from '../schemas/bounded.ts';
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+// One message is at most 100,000 characters, its text parts together, as on every surface.
+export const MAX_CONTENT_CHARS = 100_000;
+
+const textPart = z.object({ type: z.literal('text'), text: z.string().max(MAX_CONTENT_CHARS) });
 
 export const chatMessage = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: z.union([z.string(), z.array(textPart)]).nullable(),
-  name: z.string().optional(),
+  content: z
+    .union([
+      z.string().max(MAX_CONTENT_CHARS),
+      z
+        .array(textPart)
+        .max(1000)
+        .refine(
+          (parts) => parts.reduce((sum, p) => sum + p.text.length, 0) <= MAX_CONTENT_CHARS,
+          `Text parts together must be at most ${MAX_CONTENT_CHARS} characters`,
+        ),
+    ])
+    .nullable(),
+  name: z.string().max(256).optional(),
 });
 
 export const completionBody = z.looseObject({
   model: z.string().min(1).max(100),
   messages: z.array(chatMessage).min(1).max(1000),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  max_tokens: z.number().int().min(1).max(1_000_000).nullish(),
-  max_completion_tokens: z.number().int().min(1).max(1_000_000).nullish(),
+  temperature: temperature().nullish(),
+  top_p: probability().nullish(),
+  max_tokens: positiveInt(1_000_000).nullish(),
+  max_completion_tokens: positiveInt(1_000_000).nullish(),
   n: z.literal(1).nullish(),
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),

@@ -1,12 +1,50 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { renderProviderErrorMetrics } from '../../core/metrics/provider-errors.ts';
 import type { Database } from '../../db/client.ts';
 
+/** Whether the header carries the expected bearer token; compared in constant time (digests have one length). */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
 const statusSchema = z.object({ status: z.string() });
+const readinessSchema = z.object({
+  status: z.string(),
+  checks: z.record(z.string(), z.enum(['ok', 'unreachable'])),
+});
+
+// A load balancer polls this; a dependency that hangs must not hang the answer.
+const READINESS_TIMEOUT_MS = 2_000;
+
+/** Whether the check succeeds within the time given. */
+async function answersWithin(check: () => Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([check().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Liveness, readiness, metrics and the OpenAPI document. */
-export const opsRoutes: FastifyPluginAsync<{ database: Database; app: FastifyInstance }> = async (scope, opts) => {
+export const opsRoutes: FastifyPluginAsync<{
+  database: Database;
+  app: FastifyInstance;
+  metricsToken?: string;
+  /** Dependencies besides the database, by name. */
+  readiness?: Record<string, () => Promise<void>>;
+}> = async (
+  scope,
+  opts,
+) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const requests = new Map<string, number>();
   opts.app.addHook('onResponse', async (request, reply) => {
@@ -20,27 +58,40 @@ export const opsRoutes: FastifyPluginAsync<{ database: Database; app: FastifyIns
     async () => ({ status: 'ok' }),
   );
 
+  // The database, then any other dependency (Redis), each given a bounded time to answer.
+  const checks: Record<string, () => Promise<void>> = { database: () => opts.database.ping(), ...opts.readiness };
   app.get(
     '/readyz',
     {
       schema: {
         tags: ['operations'],
-        summary: 'The database answers',
+        summary: 'The database (and Redis, when configured) answer',
+        description:
+          '503 names what does not answer, e.g. `{"status": "redis unreachable", "checks": {"database": "ok", "redis": "unreachable"}}`.',
         security: [],
-        response: { 200: statusSchema, 503: statusSchema },
+        response: { 200: readinessSchema, 503: readinessSchema },
       },
     },
     async (_request, reply) => {
-      try {
-        await opts.database.ping();
-        return { status: 'ready' };
-      } catch {
-        return reply.status(503).send({ status: 'database unreachable' });
-      }
+      const names = Object.keys(checks);
+      const results = await Promise.all(names.map((name) => answersWithin(checks[name], READINESS_TIMEOUT_MS)));
+      const failing = names.filter((_, i) => !results[i]);
+      const report = Object.fromEntries(names.map((name, i) => [name, results[i] ? 'ok' : 'unreachable'] as const));
+      if (failing.length === 0) return { status: 'ready', checks: report };
+      return reply.status(503).send({ status: `${failing.join(' and ')} unreachable`, checks: report });
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_request, reply) => {
+  const metricsSchema = {
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    description: 'With METRICS_TOKEN set, requires `Authorization: Bearer <METRICS_TOKEN>`.',
+    security: opts.metricsToken ? [{ bearer: [] }] : [],
+  };
+  app.get('/metrics', { schema: metricsSchema }, async (request, reply) => {
+    if (opts.metricsToken && !bearerMatches(request.headers.authorization, opts.metricsToken)) {
+      return reply.status(401).header('www-authenticate', 'Bearer').send({ detail: 'Not authenticated' });
+    }
     const memory = process.memoryUsage();
     const lines = [
       '# HELP parley_http_requests_total HTTP requests answered.',
@@ -52,6 +103,7 @@ export const opsRoutes: FastifyPluginAsync<{ database: Database; app: FastifyIns
       '# HELP parley_process_uptime_seconds Seconds since start.',
       '# TYPE parley_process_uptime_seconds gauge',
       `parley_process_uptime_seconds ${process.uptime().toFixed(0)}`,
+      ...renderProviderErrorMetrics(),
     ];
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
   });

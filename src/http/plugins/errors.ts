@@ -17,11 +17,26 @@ export type HttpError =
   | { kind: 'validation'; status: 422; message: string; fields: FieldError[] }
   | { kind: 'app'; status: number; message: string; error: AppError };
 
+/** The longest piece of a request path an error message echoes back. */
+export const PATH_ECHO_MAX = 64;
+
+/** A path cut to PATH_ECHO_MAX characters, so an error cannot echo a whole overlong request line. */
+export const clipPath = (path: string) => (path.length > PATH_ECHO_MAX ? `${path.slice(0, PATH_ECHO_MAX)}…` : path);
+
 const LOCATION: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
 /** Classifies anything thrown in a request into a status and message; logs the unexpected. */
 export function classifyError(err: unknown, request: FastifyRequest): HttpError {
-  if (err instanceof AppError) return { kind: 'app', status: err.status, message: err.message, error: err };
+  if (err instanceof AppError) {
+    // A rule the core checks on one body field (the password policy) answers like a schema error.
+    const field = err.code === 'validation' ? err.details?.field : undefined;
+    if (typeof field === 'string') {
+      const type = typeof err.details?.type === 'string' ? err.details.type : 'value_error';
+      const fields = [{ loc: ['body', field], msg: err.message, type }];
+      return { kind: 'validation', status: 422, message: `${field}: ${err.message}`, fields };
+    }
+    return { kind: 'app', status: err.status, message: err.message, error: err };
+  }
   const fe = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const where = LOCATION[fe.validationContext ?? 'body'] ?? 'body';
@@ -67,10 +82,13 @@ export function applyErrorHeaders(reply: FastifyReply, error: HttpError): void {
   if (error.kind !== 'app') return;
   const d = error.error.details;
   if (error.error.code === 'rate_limited' && d) {
-    reply.header('retry-after', String(d.retryAfterSeconds));
-    reply.header('x-ratelimit-limit', String(d.limit));
-    reply.header('x-ratelimit-remaining', String(d.remaining));
-    reply.header('x-ratelimit-reset', String(d.resetSeconds));
+    // A provider's 429 passed on carries only its Retry-After (when it gave one), no limit of ours.
+    if (d.retryAfterSeconds !== undefined) reply.header('retry-after', String(d.retryAfterSeconds));
+    if (d.limit !== undefined) {
+      reply.header('x-ratelimit-limit', String(d.limit));
+      reply.header('x-ratelimit-remaining', String(d.remaining));
+      reply.header('x-ratelimit-reset', String(d.resetSeconds));
+    }
   }
   if (error.status === 401) reply.header('www-authenticate', 'Bearer');
 }

@@ -62,6 +62,7 @@ export const promptRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
   app.post(
     '/preview',
     {
+      config: { modelCall: true },
       schema: {
         tags,
         summary: 'Fill in a prompt’s {variables} and run it through a model once',

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { boundedJsonObject } from '../schemas/bounded.ts';
 
 export { detailSchema, messageOnlySchema, withErrors } from '../api-v1/schemas.ts';
 
 const metadata = z.record(z.string(), z.unknown());
+// What a client may store: bounded in depth and size, so it can always be stored and served.
+const metadataInput = boundedJsonObject();
 const title = z.string().trim().min(1).max(200);
 const content = z.string().min(1).max(20_000);
 const scenario = z.string().trim().min(1).max(100);
@@ -26,7 +29,7 @@ export const promptCreateBody = z.object({
   content,
   scenario: scenario.nullish(),
   description: description.nullish(),
-  metadata: metadata.optional(),
+  metadata: metadataInput.optional(),
   is_template: z.boolean().optional().describe('Create a system template (admins only)'),
 });
 
@@ -35,7 +38,7 @@ export const promptUpdateBody = z.object({
   content: content.optional(),
   scenario: scenario.nullish(),
   description: description.nullish(),
-  metadata: metadata.optional(),
+  metadata: metadataInput.optional(),
 });
 
 const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -57,11 +60,20 @@ export const promptListSchema = z.object({
 
 export const promptIdParams = z.object({ prompt_id: z.uuid() });
 
+// Preview variables: a value is at most one message long; the filled-in text is capped as well
+// (`MAX_RENDERED_CHARS`), since a short template can repeat a value many times.
+const MAX_VARIABLES = 200;
+const MAX_VARIABLE_NAME = 200;
+const MAX_VARIABLE_CHARS = 100_000;
+
 export const previewBody = z
   .object({
     prompt_id: z.uuid().optional(),
     content: content.optional(),
-    variables: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    variables: z
+      .record(z.string().max(MAX_VARIABLE_NAME), z.union([z.string().max(MAX_VARIABLE_CHARS), z.number(), z.boolean()]))
+      .refine((v) => Object.keys(v).length <= MAX_VARIABLES, `At most ${MAX_VARIABLES} variables`)
+      .default({}),
     model: z.string().min(1).max(100).optional(),
   })
   .refine((b) => (b.prompt_id === undefined) !== (b.content === undefined), {

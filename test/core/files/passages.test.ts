@@ -6,8 +6,8 @@ import { PASSAGE_TOKENS, splitIntoPassages } from '../../../src/core/files/passa
 const words = (s: string) => s.split(/\s+/).filter(Boolean);
 
 describe('splitting pages into passages', () => {
-  it('keeps a short page whole and numbers pages from 1', () => {
-    const passages = splitIntoPassages(['One short page.', '', 'Third page.']);
+  it('keeps a short page whole and numbers pages from 1', async () => {
+    const passages = await splitIntoPassages(['One short page.', '', 'Third page.']);
     assert.deepEqual(
       passages.map((p) => [p.page, p.position, p.content]),
       [
@@ -18,10 +18,10 @@ describe('splitting pages into passages', () => {
     assert.equal(passages[0].tokens, countTokens('One short page.'));
   });
 
-  it('cuts a long page on sentence boundaries into passages within the target, losing no word', () => {
+  it('cuts a long page on sentence boundaries into passages within the target, losing no word', async () => {
     const sentences = Array.from({ length: 120 }, (_, i) => `Sentence number ${i} talks about the harbour, the ships and the tides.`);
     const page = sentences.join(' ');
-    const passages = splitIntoPassages([page]);
+    const passages = await splitIntoPassages([page]);
     assert.ok(passages.length > 3);
     for (const p of passages) {
       assert.ok(countTokens(p.content) <= PASSAGE_TOKENS, `${countTokens(p.content)} tokens`);
@@ -34,11 +34,11 @@ describe('splitting pages into passages', () => {
     assert.deepEqual(words(passages.map((p) => p.content).join(' ')), words(page));
   });
 
-  it('cuts a sentence longer than a passage, and a word longer than one', () => {
+  it('cuts a sentence longer than a passage, and a word longer than one', async () => {
     const endless = 'word '.repeat(1000).trim();
     const blob = 'x'.repeat(5000);
     for (const text of [endless, blob]) {
-      const passages = splitIntoPassages([text], 100);
+      const passages = await splitIntoPassages([text], 100);
       assert.ok(passages.length > 1);
       for (const p of passages) assert.ok(countTokens(p.content) <= 100, `${countTokens(p.content)} tokens`);
       assert.equal(passages.map((p) => p.content).join('').replace(/\s+/g, ''), text.replace(/\s+/g, ''));

@@ -24,6 +24,21 @@ describe('MemoryRateLimiter', () => {
     assert.equal((await limiter.hit('a', 5)).count, 1);
   });
 
+  it('peeks at a window without counting, and sees none once it has ended', async () => {
+    const limiter = new MemoryRateLimiter();
+    assert.deepEqual(await limiter.peek('a'), { count: 0, resetMs: 0 });
+    await limiter.hit('a', 60_000);
+    await limiter.hit('a', 60_000);
+    const seen = await limiter.peek('a');
+    assert.equal(seen.count, 2);
+    assert.ok(seen.resetMs > 59_000 && seen.resetMs <= 60_000);
+    assert.equal((await limiter.peek('a')).count, 2, 'peeking does not count');
+    assert.equal((await limiter.hit('a', 60_000)).count, 3);
+    await limiter.hit('short', 5);
+    await sleep(20);
+    assert.deepEqual(await limiter.peek('short'), { count: 0, resetMs: 0 });
+  });
+
   it('holds at most maxKeys windows, dropping the oldest first', async () => {
     const limiter = new MemoryRateLimiter({ maxKeys: 3 });
     for (const key of ['a', 'b', 'c', 'd']) await limiter.hit(key, 60_000);

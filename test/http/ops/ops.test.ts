@@ -14,7 +14,9 @@ describe('operations endpoints', () => {
 
   it('answers health and readiness', async () => {
     assert.deepEqual((await api.get('/healthz')).body, { status: 'ok' });
-    assert.deepEqual((await api.get('/readyz')).body, { status: 'ready' });
+    const ready = await api.get('/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.body, { status: 'ready', checks: process.env.REDIS_URL ? { database: 'ok', redis: 'ok' } : { database: 'ok' } });
   });
 
   it('documents every route in /openapi.json, with schemas', async () => {
