@@ -1,3 +1,4 @@
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -14,7 +15,9 @@ import { fileRoutes } from './http/files/routes.ts';
 import { fastapiErrorHandler } from './http/plugins/errors.ts';
 import { clientErrorHandler, frameworkErrorHandler, notFoundHandler } from './http/plugins/framework-errors.ts';
 import { logSerializers } from './http/plugins/log-serializers.ts';
+import { refreshModelsOnMiss } from './http/plugins/model-lookup.ts';
 import { openaiRoutes } from './http/openai/routes.ts';
+import { responsesRoutes } from './http/openai/responses-routes.ts';
 import { opsRoutes } from './http/ops/routes.ts';
 import { promptRoutes } from './http/prompts/routes.ts';
 
@@ -52,6 +55,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Read by the auth hooks of every surface, which count each authenticated request.
   app.decorate('requestLimits', deps.core.requestLimits);
 
+  await app.register(cors, {
+    origin: deps.config.corsOrigins,
+    // Bearer tokens only, never cookies: no credentials mode, so `*` is safe.
+    credentials: false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    // allowedHeaders unset: the headers a preflight asks for are allowed as asked (Authorization,
+    // Last-Event-ID, X-Session-Id, the OpenAI SDK's X-Stainless-* and OpenAI-* ...).
+    exposedHeaders: ['X-Session-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'X-Request-Id'],
+    maxAge: 600,
+    // Preflights are answered for any path, so a browser sees the real status (404, 401) of the request itself.
+    strictPreflight: false,
+  });
+  // Model lists are read before the first request is served, and kept fresh while the app runs.
+  app.addHook('onReady', () => deps.core.models.start());
+  app.addHook('onClose', async () => deps.core.models.stop());
+  refreshModelsOnMiss(app, deps.core.models);
+
   await app.register(swagger, {
     openapi: {
       info: { title: 'Parley', description: 'Self-hosted backend for AI chat applications', version: '0.1.0' },
@@ -66,7 +86,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Unknown paths answer in the shape of the surface the path belongs to (OpenAI's under /v1).
   app.setNotFoundHandler(notFoundHandler);
 
-  await app.register(opsRoutes, { database: deps.database, app, metricsToken: deps.config.metricsToken, readiness: deps.readiness });
+  // One counter and one histogram update per answered request, labelled by the route's pattern
+  // (never the raw path, whose ids would make a new series per conversation).
+  const metrics = deps.core.metrics;
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.requestAnswered({
+      method: request.method,
+      route: request.routeOptions.url,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
+    done();
+  });
+  await app.register(opsRoutes, {
+    database: deps.database,
+    app,
+    metrics,
+    metricsToken: deps.config.metricsToken,
+    readiness: deps.readiness,
+  });
   await app.register(apiV1Routes, { core: deps.core, prefix: '/api/v1' });
   await app.register(assistantChatSurface, { core: deps.core, prefix: '/api/v1' });
   await app.register(adminRoutes, { core: deps.core, prefix: '/api/v1/admin' });
@@ -77,5 +115,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Seed 003: /api/chat/session(s), /api/chat/message(s), /aichat/…, /ws/:session_id, in its own envelope.
   await app.register(aichatRoutes, { core: deps.core, heartbeatSeconds: deps.config.realtime.heartbeatSeconds });
   await app.register(openaiRoutes, { core: deps.core, prefix: '/v1' });
+  await app.register(responsesRoutes, { core: deps.core, db: deps.database.db, prefix: '/v1' });
   return app;
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { ProviderSpecError, providerSpecs } from './providers/provider-specs.ts';
 
 // The environment is read here, once, and nowhere else.
 
@@ -31,6 +32,14 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.url().optional(),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.url().optional(),
+  OLLAMA_BASE_URL: z.url().optional(),
+  PROVIDERS_FILE: z.string().min(1).optional(),
+  MODEL_DISCOVERY_INTERVAL_SECONDS: positiveInt.default(300),
+  CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && (list.join() === '*' || list.every(isOrigin)), 'must be * or a comma-separated list of origins (scheme://host[:port])'),
   ALLOW_REGISTRATION: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
@@ -75,6 +84,21 @@ export function parseConfig(env: Record<string, string | undefined>) {
   if (e.DATABASE_URL && !e.JWT_SECRET) {
     throw new ConfigError('JWT_SECRET: required when DATABASE_URL is set (instances must share it)');
   }
+  let providers: ReturnType<typeof providerSpecs>;
+  try {
+    providers = providerSpecs({
+      openaiApiKey: e.OPENAI_API_KEY,
+      openaiBaseUrl: e.OPENAI_BASE_URL,
+      anthropicApiKey: e.ANTHROPIC_API_KEY,
+      anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+      ollamaBaseUrl: e.OLLAMA_BASE_URL,
+      providersFile: e.PROVIDERS_FILE,
+      lookup: (name) => cleaned[name],
+    });
+  } catch (err) {
+    if (err instanceof ProviderSpecError) throw new ConfigError(`PROVIDERS_FILE: ${err.message}`);
+    throw err;
+  }
   return {
     server: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
     // Recorded on the turns this process runs, so a restart recovers its own dead turns at once.
@@ -85,6 +109,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwtSecret: e.JWT_SECRET,
+    // `*` (any origin: every route takes bearer tokens, never cookies) or the exact origins allowed.
+    corsOrigins: e.CORS_ORIGINS.join() === '*' ? ('*' as const) : e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     auth: {
       allowRegistration: e.ALLOW_REGISTRATION,
@@ -94,8 +120,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     models: {
       file: e.MODELS_FILE,
       defaultModel: e.DEFAULT_MODEL,
-      openai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL } : undefined,
-      anthropic: e.ANTHROPIC_API_KEY ? { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL } : undefined,
+      providers,
+      discoveryIntervalMs: e.MODEL_DISCOVERY_INTERVAL_SECONDS * 1000,
       providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
       turnTimeoutMs: e.TURN_TIMEOUT_MS,
       staleTurnSeconds: e.STALE_TURN_SECONDS,
@@ -132,3 +158,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
 export type Config = ReturnType<typeof parseConfig>;
 
 export class ConfigError extends Error {}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}

@@ -80,6 +80,8 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
   let providerLog: Pick<FastifyBaseLogger, 'warn'> | undefined;
   const log = { warn: (fields: Record<string, unknown>, message: string) => providerLog?.warn(fields, message) };
   const core = createCore({ config, db: database.db, bus, jwtSecret, limiter, log });
+  opened.push(() => core.metrics.close());
+  if (database.poolUse) core.metrics.watchDatabasePool(database.poolUse);
   const readiness: Record<string, () => Promise<void>> = limiter instanceof RedisRateLimiter ? { redis: () => limiter.ping() } : {};
   const app = await buildApp({ config, database, core, readiness });
   opened.push(() => app.close());
@@ -111,6 +113,7 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
         await limiter.close();
         await bus.close();
         await database.close();
+        core.metrics.close();
         // Last: the folder is free only once the database in it is closed.
         lock?.release();
       })();

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
-import { buildProviders, ModelRegistry } from '../providers/catalog.ts';
+import { buildProviders } from '../providers/build-providers.ts';
+import { ModelRegistry } from '../providers/catalog.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
 import { AccountsService } from './accounts/accounts-service.ts';
 import { ApiKeysService } from './accounts/api-keys-service.ts';
@@ -22,6 +23,7 @@ import { MessagesService } from './conversations/messages-service.ts';
 import { FileContextSource } from './files/context-source.ts';
 import { FilesService } from './files/files-service.ts';
 import { MemoryRateLimiter } from './limits/memory-rate-limiter.ts';
+import { PrometheusMetrics } from './metrics/prometheus-metrics.ts';
 import { providerFailureReporter, type WarnLog } from './metrics/provider-errors.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import { RequestLimits } from './limits/request-limits.ts';
@@ -41,11 +43,16 @@ export function createCore(deps: {
   log?: WarnLog;
 }) {
   const { config, db, bus } = deps;
+  // This server's own registry: observed by the services below, printed by GET /metrics.
+  const metrics = new PrometheusMetrics();
   const models = new ModelRegistry({
     file: config.models.file,
     defaultModel: config.models.defaultModel,
     // Each failed provider call is logged and counted for /metrics.
-    providers: buildProviders(config.models, providerFailureReporter(deps.log)),
+    providers: buildProviders(config.models, providerFailureReporter(metrics, deps.log)),
+    discoveryIntervalMs: config.models.discoveryIntervalMs,
+    // Providers whose model list cannot be read are logged at warn.
+    log: deps.log,
   });
   const tokens = new AccessTokens(deps.jwtSecret, config.auth.accessTokenTtlSeconds);
   const accounts = new AccountsService({
@@ -66,9 +73,10 @@ export function createCore(deps: {
     limiter,
     perMinute: config.limits.requestsPerMinute,
     apiPerMinute: config.limits.apiRequestsPerMinute,
+    metrics,
   });
-  const doors = new DoorThrottle({ accounts, limiter, limits: config.throttle });
-  const tokenBudget = new TokenBudget({ usage, perDay: config.limits.tokensPerDay });
+  const doors = new DoorThrottle({ accounts, limiter, limits: config.throttle, metrics });
+  const tokenBudget = new TokenBudget({ usage, perDay: config.limits.tokensPerDay, metrics });
   const files = new FilesService({ db, conversations, pdf: config.pdf });
   const fileContext = new FileContextSource({
     db,
@@ -79,7 +87,7 @@ export function createCore(deps: {
     db,
     bus,
     conversations,
-    calls: new ModelCalls({ db }),
+    calls: new ModelCalls({ db, metrics }),
     timeoutMs: config.models.providerTimeoutMs,
   });
   const engine = new TurnEngine({
@@ -92,7 +100,9 @@ export function createCore(deps: {
     instanceId: config.instanceId,
     guard: tokenBudget,
     context: fileContext,
+    metrics,
   });
+  metrics.watch('turns_in_flight', () => engine.turnsInFlight);
   const chat = new ChatService({ conversations, messages, engine });
   const assistants = new AssistantsService({ db, models });
   const assistantChat = new AssistantChatService({
@@ -102,11 +112,11 @@ export function createCore(deps: {
     engine,
   });
   const sessionChat = new SessionChatService({ db, conversations, messages, engine });
-  const calls = new ModelCalls({ db, guard: tokenBudget });
+  const calls = new ModelCalls({ db, guard: tokenBudget, metrics });
   const completions = new CompletionsService({ models, calls, sessionChat });
   const prompts = new PromptsService({ db });
   const promptPreview = new PromptPreview({ db, prompts, models, calls, timeoutMs: config.models.turnTimeoutMs });
-  return { models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files };
+  return { metrics, models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files };
 }
 
 export type Core = ReturnType<typeof createCore>;

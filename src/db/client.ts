@@ -21,6 +21,11 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The PostgreSQL pool's connections (open, idle, the cap) and the queries waiting for one.
+   * Absent on the embedded database, which has no pool: one in-process connection.
+   */
+  poolUse?(): { total: number; idle: number; waiting: number; max: number };
 }
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -32,7 +37,8 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   if (opts.databaseUrl) {
     // A PostgreSQL that does not answer fails a connection attempt after 5 s instead of never:
     // start-up stops with a clear line, and requests answer 503 while it is down.
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 5_000, keepAlive: true });
+    const max = 10;
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max, connectionTimeoutMillis: 5_000, keepAlive: true });
     // An idle connection the server ends (restart, failover, a dropped database) is discarded by
     // the pool and replaced on the next query; unhandled, its error would crash the process.
     // end() also resolves before its connections have closed, so this covers shutdown too.
@@ -57,6 +63,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
         await db.execute(sql`select 1`);
       },
       close: () => pool.end(),
+      poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
     };
   }
   const dir = path.resolve(opts.dataDir, 'pglite');

@@ -8,6 +8,7 @@ import {
   streamErrorEvent,
   timeoutFailure,
 } from './failures.ts';
+import { anthropicBody, anthropicMessages, anthropicRefusal, finishReasonOf } from './anthropic-translate.ts';
 import { idleTimeout } from './idle-timeout.ts';
 import { ProviderError, type PromptMessage, type Provider, type ProviderEvent, type ProviderRequest } from './types.ts';
 
@@ -16,12 +17,11 @@ const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 // assistant sets one.
 const DEFAULT_MAX_TOKENS = 4096;
 
-type AnthropicTurn = { role: 'user' | 'assistant'; content: string };
-
 /** Anthropic's Messages API, streamed. */
-export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; timeoutMs: number }): Provider {
+export function anthropicProvider(opts: { name?: string; apiKey: string; baseUrl?: string; timeoutMs: number }): Provider {
+  const name = opts.name ?? 'anthropic';
   const baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL;
-  const ctx: FailureContext = { provider: 'anthropic', baseUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs };
+  const ctx: FailureContext = { provider: name, baseUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs };
   // Everything is passed explicitly so the SDK reads no credential, URL or log setting of its own.
   const client = new Anthropic({
     apiKey: opts.apiKey,
@@ -32,26 +32,24 @@ export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; time
     logLevel: 'off',
   });
   return {
-    name: 'anthropic',
+    name,
+    refuse: anthropicRefusal,
     async *stream(request: ProviderRequest): AsyncIterable<ProviderEvent> {
       const idle = idleTimeout(request.signal, opts.timeoutMs);
-      const { system, messages } = splitSystem(request.messages);
+      const { body, formatTool } = anthropicBody(request);
       let inputTokens: number | undefined;
       let outputTokens = 0;
       let stopped = false;
+      let stopReason: string | null | undefined;
+      // Content block index -> the OpenAI tool call index it streams as.
+      const toolIndex = new Map<number, number>();
       // Whether the reply had begun decides how a cut connection or a stall is described.
       let opened = false;
       let received = false;
       try {
         // The current API version takes no sampling parameters, so the temperature is not sent.
         const stream = await client.messages.create(
-          {
-            model: request.model,
-            max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
-            ...(system ? { system } : {}),
-            messages,
-            stream: true,
-          },
+          { model: request.model, max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS, ...body, stream: true },
           { signal: idle.signal },
         );
         opened = true;
@@ -62,9 +60,23 @@ export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; time
             const u = event.message.usage;
             inputTokens = u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
             outputTokens = u.output_tokens;
+          } else if (event.type === 'content_block_start' && event.content_block.type === 'tool_use' && !formatTool) {
+            const index = toolIndex.size;
+            toolIndex.set(event.index, index);
+            yield { type: 'tool_call', index, id: event.content_block.id, name: event.content_block.name, arguments: '' };
           } else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
             if (event.delta.text) yield { type: 'text', text: event.delta.text };
+          } else if (event.type === 'content_block_delta' && event.delta.type === 'input_json_delta') {
+            const piece = event.delta.partial_json;
+            if (!piece) continue;
+            // A structured output's forced tool: its input is the answer's text.
+            if (formatTool) yield { type: 'text', text: piece };
+            else {
+              const index = toolIndex.get(event.index);
+              if (index !== undefined) yield { type: 'tool_call', index, arguments: piece };
+            }
           } else if (event.type === 'message_delta') {
+            stopReason = event.delta.stop_reason ?? stopReason;
             // Counts in message_delta are cumulative for the whole message.
             outputTokens = event.usage.output_tokens;
             if (event.usage.input_tokens != null) {
@@ -86,23 +98,15 @@ export function anthropicProvider(opts: { apiKey: string; baseUrl?: string; time
       // idle timer, or a connection closed early, shows only as a stream without message_stop.
       if (idle.timedOut) throw timeoutFailure(ctx, received);
       if (!stopped) throw streamCut(ctx);
+      yield { type: 'finish', reason: finishReasonOf(stopReason, formatTool) };
       if (inputTokens !== undefined) yield { type: 'usage', promptTokens: inputTokens, completionTokens: outputTokens };
     },
   };
 }
 
-/**
- * Anthropic takes the system prompt apart from the turns. Every system message (the prompt and
- * any written into the history) goes there, in order; the turns keep their order.
- */
-export function splitSystem(prompt: PromptMessage[]): { system: string; messages: AnthropicTurn[] } {
-  const system: string[] = [];
-  const messages: AnthropicTurn[] = [];
-  for (const m of prompt) {
-    if (m.role === 'system') system.push(m.content);
-    else messages.push({ role: m.role, content: m.content });
-  }
-  return { system: system.join('\n\n'), messages };
+/** The system prompt and the turns as Anthropic takes them (see anthropicMessages). */
+export function splitSystem(prompt: PromptMessage[]) {
+  return anthropicMessages(prompt);
 }
 
 function toProviderError(err: unknown, ctx: FailureContext, state: { timedOut: boolean; opened: boolean; received: boolean }): ProviderError {

@@ -1,4 +1,4 @@
-import type { Provider, ProviderEvent, ProviderRequest } from './types.ts';
+import type { Provider, ProviderEvent, ProviderRequest, Refusal } from './types.ts';
 
 // A real model streams tokens of a few characters; one "word" of a megabyte would make a
 // single event (and a single write, frame and JSON string) of that size on every surface.
@@ -10,19 +10,43 @@ const MAX_PIECE = 64;
  */
 export const echoProvider: Provider = {
   name: 'echo',
+  refuse: echoRefusal,
   async *stream(request: ProviderRequest): AsyncIterable<ProviderEvent> {
     let lastUser: string | undefined;
     for (let i = request.messages.length - 1; i >= 0 && lastUser === undefined; i--) {
       if (request.messages[i].role === 'user') lastUser = request.messages[i].content;
     }
-    for (const piece of echoPieces(`Echo: ${lastUser ?? ''}`)) {
+    let reply = `Echo: ${lastUser ?? ''}`;
+    // Stop sequences are honoured as a model honours them: the reply ends before the first one.
+    for (const stop of request.stop ?? []) {
+      const at = stop ? reply.indexOf(stop) : -1;
+      if (at >= 0) reply = reply.slice(0, at);
+    }
+    for (const piece of echoPieces(reply)) {
       if (request.signal.aborted) return;
       yield { type: 'text', text: piece };
       // Let other work (a stop, a disconnect) run between words, as with a real stream.
       await new Promise((resolve) => setImmediate(resolve));
     }
+    yield { type: 'finish', reason: 'stop' };
   },
 };
+
+/**
+ * Echo takes the options that cannot change a deterministic echo (seed, top_p, penalties,
+ * user) and honours stop; it refuses what it cannot do: call tools, shape JSON, give log
+ * probabilities or bias tokens.
+ */
+function echoRefusal(request: Omit<ProviderRequest, 'signal'>): Refusal | undefined {
+  const refuse = (param: string) => ({ param, message: `${param} is not supported by the offline echo model` });
+  if (request.tools?.length) return refuse('tools');
+  if (request.toolChoice !== undefined && request.toolChoice !== 'none' && request.toolChoice !== 'auto') return refuse('tool_choice');
+  if (request.responseFormat && request.responseFormat.type !== 'text') return refuse('response_format');
+  if (request.logprobs) return refuse('logprobs');
+  if (request.topLogprobs !== undefined) return refuse('top_logprobs');
+  if (request.logitBias !== undefined && Object.keys(request.logitBias).length > 0) return refuse('logit_bias');
+  return undefined;
+}
 
 /**
  * The reply cut into words, each with the whitespace before it (trailing whitespace is

@@ -1,9 +1,60 @@
-export interface PromptMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** One piece of a message's content: text, or an image given by http(s) URL or data URL. */
+export type ContentPart = { type: 'text'; text: string } | { type: 'image'; url: string; detail?: 'auto' | 'low' | 'high' };
+
+/** A function call the model asked for; `arguments` is the JSON text the model wrote. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
-export interface ProviderRequest {
+export interface PromptMessage {
+  /** `tool` carries a tool's result back to the model (`toolCallId` says which call). */
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  /** The text; for a message with `parts`, its text parts joined. */
+  content: string;
+  /** Set when the content holds more than text (images); providers send these instead of `content`. */
+  parts?: ContentPart[];
+  /** On an assistant message: the calls it made. */
+  toolCalls?: ToolCall[];
+  /** On a tool message: the call it answers. */
+  toolCallId?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
+
+/** Generation options beyond the basics, as OpenAI's Chat Completions names them. */
+export interface CallOptions {
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  stop?: string[];
+  seed?: number;
+  topP?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  logitBias?: Record<string, number>;
+  logprobs?: boolean;
+  topLogprobs?: number;
+  /** The end user, for the provider's abuse monitoring. */
+  user?: string;
+}
+
+export interface ProviderRequest extends CallOptions {
   /** The provider's own name for the model. */
   model: string;
   messages: PromptMessage[];
@@ -12,14 +63,42 @@ export interface ProviderRequest {
   signal: AbortSignal;
 }
 
+/** Why a reply ended, in OpenAI's words. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** One token's log probability, in OpenAI's shape (relayed as the upstream sent it). */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: { token: string; logprob: number; bytes: number[] | null }[];
+}
+
 export type ProviderEvent =
-  | { type: 'text'; text: string }
+  | { type: 'text'; text: string; logprobs?: TokenLogprob[] }
+  /** A piece of a tool call: the first piece of call `index` has its id and name, later ones more arguments. */
+  | { type: 'tool_call'; index: number; id?: string; name?: string; arguments?: string }
+  | { type: 'finish'; reason: FinishReason }
   | { type: 'usage'; promptTokens: number; completionTokens: number };
 
-/** The seam every model sits behind: a stream of text deltas, then the provider's own usage if it gives one. */
+/** A request option the provider cannot honour, named as the OpenAI API names it. */
+export interface Refusal {
+  param: string;
+  message: string;
+}
+
+/**
+ * The seam every model sits behind: a stream of text deltas and tool call pieces, the reason
+ * the reply ended, then the provider's own usage if it gives one.
+ */
 export interface Provider {
   readonly name: string;
   stream(request: ProviderRequest): AsyncIterable<ProviderEvent>;
+  /**
+   * The first option of the request this provider cannot honour; checked before the call so
+   * nothing is silently dropped. Absent: the provider takes plain text turns only.
+   */
+  refuse?(request: Omit<ProviderRequest, 'signal'>): Refusal | undefined;
 }
 
 /** Why a provider call failed, for operators (logs, metrics) and for the status a client gets. */

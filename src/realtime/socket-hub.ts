@@ -1,6 +1,7 @@
 import type { RawData, WebSocket } from 'ws';
 import type { Revocation } from '../core/accounts/revocations.ts';
 import type { Actor } from '../core/actor.ts';
+import type { Metrics } from '../core/metrics/metrics.ts';
 import type { EventBus, SessionEvent } from './event-bus.ts';
 
 /**
@@ -35,6 +36,8 @@ export interface SocketHubDeps {
   onFrame(socket: WebSocket, member: SocketMember, text: string): void;
   /** `socket`: a client's connection failed (routine); `event`: an event could not be relayed (a bug). */
   onError?(err: unknown, source: 'socket' | 'event'): void;
+  /** Reads the number of open sockets at each scrape. */
+  metrics?: Pick<Metrics, 'watch'>;
 }
 
 const OPEN = 1;
@@ -89,6 +92,7 @@ export class SocketHub {
     this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
     this.heartbeat.unref();
     this.stopRevocations = deps.bus.onRevocation((revocation) => this.revoke(revocation));
+    deps.metrics?.watch('websocket_connections', () => this.size);
   }
 
   get size(): number {

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { providerFailureReporter, providerErrors } from '../../src/core/metrics/provider-errors.ts';
+import { PrometheusMetrics } from '../../src/core/metrics/prometheus-metrics.ts';
+import { providerFailureReporter } from '../../src/core/metrics/provider-errors.ts';
 import { createSession } from '../http/aichat/helpers.ts';
 import { createConversation, registerUser, type TestUser } from '../support/factories.ts';
 import { type Client, client, type HttpResult } from '../support/http.ts';
@@ -365,18 +366,19 @@ describe('failures of a reached OpenAI-compatible provider', () => {
 });
 
 describe('provider failure reports', () => {
-  it('count each failure by provider and kind, and log it at warn with the model', () => {
+  it('count each failure by provider and kind, and log it at warn with the model', async () => {
     const logged: Array<{ fields: Record<string, unknown>; message: string }> = [];
-    const report = providerFailureReporter({ warn: (fields, message) => logged.push({ fields, message }) });
-    const before = providerErrors.value({ provider: 'anthropic', kind: 'auth' });
+    const metrics = new PrometheusMetrics();
+    const report = providerFailureReporter(metrics, { warn: (fields, message) => logged.push({ fields, message }) });
     report({ provider: 'anthropic', model: 'claude-x', kind: 'auth', upstreamStatus: 401, message: 'The anthropic provider rejected its API key (401)' });
-    assert.equal(providerErrors.value({ provider: 'anthropic', kind: 'auth' }), before + 1);
-    assert.deepEqual(logged, [
-      {
-        fields: { provider: 'anthropic', model: 'claude-x', kind: 'auth', upstreamStatus: 401 },
-        message: 'The anthropic provider rejected its API key (401)',
-      },
-    ]);
-    assert.ok(providerErrors.render().includes(`parley_provider_errors_total{kind="auth",provider="anthropic"} ${before + 1}`));
+    report({ provider: 'anthropic', model: 'claude-x', kind: 'auth', upstreamStatus: 401, message: 'The anthropic provider rejected its API key (401)' });
+    const entry = {
+      fields: { provider: 'anthropic', model: 'claude-x', kind: 'auth', upstreamStatus: 401 },
+      message: 'The anthropic provider rejected its API key (401)',
+    };
+    assert.deepEqual(logged, [entry, entry]);
+    const { text } = await metrics.render();
+    metrics.close();
+    assert.ok(text.includes('parley_provider_errors_total{kind="auth",provider="anthropic"} 2\n'), text);
   });
 });

@@ -24,6 +24,10 @@ export interface MockAnthropicReply {
   errorAfter?: number;
   /** Accept the request and never answer. */
   hang?: boolean;
+  /** tool_use blocks streamed after the text, each input in these JSON pieces. */
+  toolUses?: { id: string; name: string; input: string[] }[];
+  /** The stop_reason sent (default `tool_use` when there are tool uses, else `end_turn`). */
+  stopReason?: string;
 }
 
 const DEFAULT_REPLY: MockAnthropicReply = {
@@ -102,8 +106,15 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockA
     res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: tokens[i] } }));
   }
   res.write(event('content_block_stop', { index: 0 }));
+  for (const [i, use] of (reply.toolUses ?? []).entries()) {
+    const index = i + 1;
+    res.write(event('content_block_start', { index, content_block: { type: 'tool_use', id: use.id, name: use.name, input: {} } }));
+    for (const piece of use.input) res.write(event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }));
+    res.write(event('content_block_stop', { index }));
+  }
+  const stopReason = reply.stopReason ?? (reply.toolUses?.length ? 'tool_use' : 'end_turn');
   res.write(
-    event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } }),
+    event('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } }),
   );
   res.write(event('message_stop', {}));
   record.finished = true;

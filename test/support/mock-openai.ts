@@ -24,6 +24,10 @@ export interface MockReply {
   dropAfter?: number;
   /** Accept the request and never answer. */
   hang?: boolean;
+  /** Tool calls streamed after the tokens, each with its arguments in these pieces. */
+  toolCalls?: { id: string; name: string; arguments: string[] }[];
+  /** The finish_reason sent (default `tool_calls` when there are tool calls, else `stop`). */
+  finishReason?: string;
 }
 
 const DEFAULT_REPLY: MockReply = {
@@ -35,18 +39,30 @@ const DEFAULT_REPLY: MockReply = {
  * An OpenAI-compatible chat completions server on 127.0.0.1, scripted per request:
  * replies are taken from a queue (the default reply when it is empty).
  */
-export async function startMockOpenAI() {
+export async function startMockOpenAI(opts: { models?: string[] } = {}) {
+  // What `GET /v1/models` lists (as Ollama, vLLM and OpenAI answer it); empty unless given.
+  let models = opts.models ?? [];
+  // Set to a status to have the model list fail (a provider whose list cannot be read).
+  let modelListStatus = 200;
   const upstream = await startScriptedUpstream<MockReply>({
     defaultReply: DEFAULT_REPLY,
-    answer: (res, record, reply) => {
-      if (record.path.endsWith('/models')) {
-        record.finished = true;
-        return json(res, 200, { object: 'list', data: [] });
-      }
-      return answer(res, record, reply);
+    answer,
+    listModels: (res) => {
+      if (modelListStatus !== 200) return json(res, modelListStatus, { error: { message: 'models unavailable', type: 'server_error' } });
+      json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'library' })) });
     },
   });
-  return { ...upstream, url: `${upstream.origin}/v1` };
+  return {
+    ...upstream,
+    url: `${upstream.origin}/v1`,
+    /** Changes what the model list answers from now on. */
+    setModels(next: string[]) {
+      models = next;
+    },
+    setModelListStatus(status: number) {
+      modelListStatus = status;
+    },
+  };
 }
 
 export type MockOpenAI = Awaited<ReturnType<typeof startMockOpenAI>>;
@@ -63,6 +79,8 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
   const created = Math.floor(Date.now() / 1000);
   const chunk = (delta: object, finish: string | null = null, usage: object | null = null) =>
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body?.model, choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) })}\n\n`;
+  const chunkWith = (delta: object, logprobs: object) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body?.model, choices: [{ index: 0, delta, logprobs, finish_reason: null }] })}\n\n`;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.write(chunk({ role: 'assistant', content: '' }));
   for (let i = 0; i < tokens.length; i++) {
@@ -84,9 +102,17 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
       res.end();
       return;
     }
-    res.write(chunk({ content: tokens[i] }));
+    if (body?.logprobs) {
+      // Log probabilities ride on the token's chunk, as OpenAI sends them.
+      const lp = { token: tokens[i], logprob: -0.5 - i, bytes: [...Buffer.from(tokens[i])], top_logprobs: [] };
+      res.write(chunkWith({ content: tokens[i] }, { content: [lp] }));
+    } else res.write(chunk({ content: tokens[i] }));
   }
-  res.write(chunk({}, 'stop'));
+  for (const [index, call] of (reply.toolCalls ?? []).entries()) {
+    res.write(chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
+    for (const piece of call.arguments) res.write(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+  }
+  res.write(chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? 'tool_calls' : 'stop')));
   const usage = reply.usage === undefined ? DEFAULT_REPLY.usage : reply.usage;
   if (usage && body?.stream_options?.include_usage) {
     res.write(chunk({}, null, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }));

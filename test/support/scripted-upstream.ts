@@ -18,9 +18,18 @@ export type Answer<R> = (res: ServerResponse, record: ReceivedRequest, reply: R)
  * An HTTP server on 127.0.0.1 that plays a model provider: each request is recorded and
  * answered with the next scripted reply (the default one when the queue is empty).
  */
-export async function startScriptedUpstream<R>(opts: { defaultReply: R; answer: Answer<R> }) {
+export async function startScriptedUpstream<R>(opts: {
+  defaultReply: R;
+  answer: Answer<R>;
+  /**
+   * Answers `GET …/models` (a provider's model list) apart from the scripted replies: such
+   * requests take no reply from the queue and are recorded in `modelListRequests`, not `requests`.
+   */
+  listModels?: (res: ServerResponse, record: ReceivedRequest) => void;
+}) {
   const queue: R[] = [];
   const requests: ReceivedRequest[] = [];
+  const modelListRequests: ReceivedRequest[] = [];
   const sockets = new Set<Socket>();
   let fallback = opts.defaultReply;
 
@@ -29,6 +38,11 @@ export async function startScriptedUpstream<R>(opts: { defaultReply: R; answer: 
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
     const record: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, aborted: false, finished: false };
+    if (opts.listModels && req.method === 'GET' && /\/models(\?.*)?$/.test(record.path)) {
+      modelListRequests.push(record);
+      record.finished = true;
+      return opts.listModels(res, record);
+    }
     requests.push(record);
     res.on('close', () => {
       if (!record.finished) record.aborted = true;
@@ -45,6 +59,7 @@ export async function startScriptedUpstream<R>(opts: { defaultReply: R; answer: 
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    modelListRequests,
     /** Scripts the next replies, in order. */
     enqueue(...replies: R[]) {
       queue.push(...replies);

@@ -1,5 +1,6 @@
 import { AppError, errors } from '../errors.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { AccountsService, Session } from './accounts-service.ts';
 
 const MINUTE_MS = 60_000;
@@ -21,6 +22,13 @@ export interface DoorCaller {
 
 type Accounts = Pick<AccountsService, 'login' | 'register' | 'refresh'>;
 
+interface DoorThrottleDeps {
+  accounts: Accounts;
+  limiter: RateLimiter;
+  limits: DoorLimits;
+  metrics?: Pick<Metrics, 'refused'>;
+}
+
 /**
  * The unauthenticated doors (login, registration, refresh) with their throttles in front.
  * Login counts failures only, per account and per address: once either has had its failures in
@@ -29,8 +37,8 @@ type Accounts = Pick<AccountsService, 'login' | 'register' | 'refresh'>;
  * tell which accounts exist. Registrations and refreshes count every attempt per address.
  */
 export class DoorThrottle {
-  private readonly deps: { accounts: Accounts; limiter: RateLimiter; limits: DoorLimits };
-  constructor(deps: { accounts: Accounts; limiter: RateLimiter; limits: DoorLimits }) {
+  private readonly deps: DoorThrottleDeps;
+  constructor(deps: DoorThrottleDeps) {
     this.deps = deps;
   }
 
@@ -43,6 +51,7 @@ export class DoorThrottle {
     const reached = (windows ?? []).filter((w) => w.count >= limit);
     if (reached.length > 0) {
       const resetMs = Math.max(...reached.map((w) => w.resetMs));
+      this.deps.metrics?.refused('login');
       throw tooMany(`Too many failed login attempts; try again in ${seconds(resetMs)} seconds`, limit, resetMs);
     }
     try {
@@ -57,19 +66,27 @@ export class DoorThrottle {
 
   async register(input: Parameters<Accounts['register']>[0], from: DoorCaller): Promise<Session> {
     const limit = this.deps.limits.registrationsPerHour;
-    await this.count(from, `register:address:${from.address}`, HOUR_MS, limit, 'Too many registrations from this address');
+    await this.count(from, 'registration', `register:address:${from.address}`, HOUR_MS, limit, 'Too many registrations from this address');
     return this.deps.accounts.register(input);
   }
 
   async refresh(refreshToken: string, from: DoorCaller): Promise<Session> {
     const limit = this.deps.limits.refreshPerMinute;
-    await this.count(from, `refresh:address:${from.address}`, MINUTE_MS, limit, 'Too many token refreshes from this address');
+    await this.count(from, 'refresh', `refresh:address:${from.address}`, MINUTE_MS, limit, 'Too many token refreshes from this address');
     return this.deps.accounts.refresh(refreshToken);
   }
 
-  private async count(from: DoorCaller, key: string, windowMs: number, limit: number, what: string): Promise<void> {
+  private async count(
+    from: DoorCaller,
+    door: 'registration' | 'refresh',
+    key: string,
+    windowMs: number,
+    limit: number,
+    what: string,
+  ): Promise<void> {
     const window = await this.guard(from, () => this.deps.limiter.hit(key, windowMs));
     if (window && window.count > limit) {
+      this.deps.metrics?.refused(door);
       throw tooMany(`${what}; try again in ${seconds(window.resetMs)} seconds`, limit, window.resetMs);
     }
   }

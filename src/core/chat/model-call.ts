@@ -1,10 +1,11 @@
 import type { Db } from '../../db/client.ts';
 import { usageEvents } from '../../db/schema.ts';
 import { costUsd, type ResolvedModel } from '../../providers/catalog.ts';
-import { ProviderError, type PromptMessage } from '../../providers/types.ts';
+import { type CallOptions, ProviderError, type PromptMessage, type ProviderEvent } from '../../providers/types.ts';
 import type { Actor } from '../actor.ts';
 import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { TurnUsage } from './live-turn.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
 import type { TurnGuard } from './turn-engine.ts';
@@ -16,9 +17,14 @@ export interface ModelCallRequest {
   kind: 'chat' | 'preview' | 'title';
   temperature?: number;
   maxTokens?: number;
+  /** Tools, structured output, sampling options: already checked against the provider. */
+  options?: CallOptions;
   conversationId?: string;
   signal: AbortSignal;
 }
+
+/** What a model call streams: text (with its log probabilities), tool call pieces, the finish. */
+export type CallEvent = Exclude<ProviderEvent, { type: 'usage' }>;
 
 export interface ModelCallResult {
   text: string;
@@ -28,26 +34,35 @@ export interface ModelCallResult {
   aborted: boolean;
 }
 
+interface ModelCallsDeps {
+  db: Db;
+  guard?: TurnGuard;
+  metrics?: Pick<Metrics, 'turnFinished' | 'usageRecorded'>;
+}
+
 /**
  * A model call outside a stored conversation turn (a prompt preview, a title, a stateless
  * completion): checked against the caller's budget first, its usage recorded in every case,
  * also when it fails or is aborted half way.
  */
 export class ModelCalls {
-  private readonly deps: { db: Db; guard?: TurnGuard };
-  constructor(deps: { db: Db; guard?: TurnGuard }) {
+  private readonly deps: ModelCallsDeps;
+  constructor(deps: ModelCallsDeps) {
     this.deps = deps;
   }
 
-  /** Yields text deltas as they arrive; returns the whole text with its usage and cost. */
-  async *stream(request: ModelCallRequest): AsyncGenerator<string, ModelCallResult> {
+  /** Yields the reply's events as they arrive; returns the whole text with its usage and cost. */
+  async *stream(request: ModelCallRequest): AsyncGenerator<CallEvent, ModelCallResult> {
     const check = await this.deps.guard?.prepare(request.actor);
     check?.(estimatePromptTokens(request.messages));
     let text = '';
     let reported: { promptTokens: number; completionTokens: number } | undefined;
     let failure: AppError | undefined;
+    const started = performance.now();
+    let firstEventAt: number | undefined;
     try {
       const events = request.model.provider.stream({
+        ...request.options,
         model: request.model.entry.upstream,
         messages: request.messages,
         temperature: request.temperature,
@@ -60,8 +75,9 @@ export class ModelCalls {
           continue;
         }
         if (request.signal.aborted) break;
-        text += event.text;
-        yield event.text;
+        firstEventAt ??= performance.now();
+        if (event.type === 'text') text += event.text;
+        yield event;
       }
     } catch (err) {
       if (!request.signal.aborted) failure = toUpstreamError(err);
@@ -91,8 +107,30 @@ export class ModelCalls {
       costUsd: cost,
       estimated: usage.estimated,
     });
+    this.observe(request, { usage, cost, failure, started, firstEventAt });
     if (failure) throw failure;
     return { text, usage, costUsd: cost, aborted: request.signal.aborted };
+  }
+
+  /** The call's usage for /metrics; a stateless completion also as a turn (its timings and outcome). */
+  private observe(
+    request: ModelCallRequest,
+    call: { usage: TurnUsage; cost: number; failure?: AppError; started: number; firstEventAt?: number },
+  ): void {
+    const metrics = this.deps.metrics;
+    if (!metrics) return;
+    const { usage, failure, started, firstEventAt } = call;
+    const { id: model, provider } = request.model.entry;
+    // A stateless completion is a turn to its client; previews and titles only count their usage.
+    if (request.kind === 'chat') {
+      metrics.turnFinished({
+        model,
+        status: failure ? 'error' : request.signal.aborted ? 'incomplete' : 'complete',
+        ttftSeconds: firstEventAt === undefined ? null : (firstEventAt - started) / 1000,
+        seconds: (performance.now() - started) / 1000,
+      });
+    }
+    metrics.usageRecorded({ model, provider, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costUsd: call.cost });
   }
 
   /** The whole reply at once. */

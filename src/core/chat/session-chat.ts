@@ -5,7 +5,8 @@ import type { MessagesService } from '../conversations/messages-service.ts';
 import { errors } from '../errors.ts';
 import { type CompletedTurn, waitForTurn } from './chat-service.ts';
 import type { LiveTurn } from './live-turn.ts';
-import { loadTranscript, loadTranscripts, repeatedLead, type TranscriptEntry, withSystemPrompt } from './transcript.ts';
+import type { CallOptions, PromptMessage } from '../../providers/types.ts';
+import { entryMetadata, loadTranscript, loadTranscripts, repeatedLead, type TranscriptEntry, withSystemPrompt } from './transcript.ts';
 import type { TurnEngine } from './turn-engine.ts';
 
 export interface SessionTurnInput {
@@ -19,6 +20,10 @@ export interface SessionTurnInput {
   /** Used when neither the request nor the conversation sets a temperature (a surface's documented default). */
   defaultTemperature?: number;
   maxTokens?: number;
+  /** Tools, structured output, sampling options (the OpenAI surface), already checked against the provider. */
+  options?: CallOptions;
+  /** The final message as the model gets it, when it holds more than its text (images). */
+  finalPrompt?: PromptMessage;
 }
 
 export interface SessionWithTranscript {
@@ -54,6 +59,7 @@ export class SessionChatService {
   /** Stores what is new in the request and starts the turn for its final user message. */
   async start(actor: Actor, input: SessionTurnInput): Promise<{ conversation: Conversation; turn: LiveTurn }> {
     const final = input.messages.at(-1);
+    // A tool result (a user row with its tool_call_id) also starts a turn: the agent loop goes on.
     if (final?.role !== 'user') throw errors.badRequest('The last message must be a user message');
     const earlier = input.messages.slice(0, -1);
     const fresh = !input.sessionId;
@@ -61,11 +67,19 @@ export class SessionChatService {
       ? await this.continueSession(actor, input.sessionId, input.model, earlier)
       : await this.createSession(actor, input.model, earlier);
     try {
-      await this.deps.messages.importHistory(conversation.id, toStore, lastCreatedAt);
+      await this.deps.messages.importHistory(
+        conversation.id,
+        toStore.map((entry) => ({ role: entry.role, content: entry.content, metadata: entryMetadata(entry) })),
+        lastCreatedAt,
+      );
+      const isToolResult = final.toolCallId !== undefined;
       const turn = await this.deps.engine.start({
         actor,
         conversation,
         content: final.content,
+        options: input.options,
+        final: isToolResult ? { role: 'tool', content: final.content, toolCallId: final.toolCallId } : input.finalPrompt,
+        finalMetadata: isToolResult ? entryMetadata(final) : undefined,
         model: conversation.model,
         temperature: input.temperature ?? conversation.temperature ?? input.defaultTemperature,
         maxTokens: input.maxTokens,

@@ -1,13 +1,50 @@
 import { and, asc, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { type MessageRole, messages } from '../../db/schema.ts';
+import type { PromptMessage, ToolCall } from '../../providers/types.ts';
 import type { Conversation } from '../conversations/conversations-service.ts';
 
 /** A message as a client holding the whole chat sees it: who said what. */
 export interface TranscriptEntry {
   role: MessageRole;
   content: string;
+  /** On an assistant message: the tool calls it made (stored in its metadata as `tool_calls`). */
+  toolCalls?: ToolCall[];
+  /**
+   * On a tool result: the call it answers. A tool result is stored as a `user` row with
+   * `tool_call_id` in its metadata, so surfaces that show only text show its text.
+   */
+  toolCallId?: string;
 }
+
+/** A stored message as the model sees it, or null when it says nothing (a reply that failed before its first token). */
+export function promptMessageOf(row: { role: MessageRole; content: string; metadata: Record<string, unknown> }): PromptMessage | null {
+  const entry = transcriptEntryOf(row);
+  if (!entry) return null;
+  if (entry.toolCallId !== undefined) return { role: 'tool', content: entry.content, toolCallId: entry.toolCallId };
+  return entry.toolCalls ? { role: entry.role, content: entry.content, toolCalls: entry.toolCalls } : { role: entry.role, content: entry.content };
+}
+
+function transcriptEntryOf(row: { role: MessageRole; content: string; metadata: Record<string, unknown> }): TranscriptEntry | null {
+  const calls = row.role === 'assistant' ? row.metadata?.tool_calls : undefined;
+  const toolCalls = Array.isArray(calls) && calls.length ? (calls as ToolCall[]) : undefined;
+  const toolCallId = row.role === 'user' && typeof row.metadata?.tool_call_id === 'string' ? row.metadata.tool_call_id : undefined;
+  if (row.content === '' && !toolCalls && toolCallId === undefined) return null;
+  const entry: TranscriptEntry = { role: row.role, content: row.content };
+  if (toolCalls) entry.toolCalls = toolCalls;
+  if (toolCallId !== undefined) entry.toolCallId = toolCallId;
+  return entry;
+}
+
+/** The metadata a transcript entry is stored with. */
+export function entryMetadata(entry: TranscriptEntry): Record<string, unknown> {
+  if (entry.toolCallId !== undefined) return { tool_call_id: entry.toolCallId };
+  if (entry.toolCalls?.length) return { tool_calls: entry.toolCalls };
+  return {};
+}
+
+const entryKey = (e: TranscriptEntry) =>
+  `${e.role}\u0000${e.content}\u0000${e.toolCallId ?? ''}\u0000${e.toolCalls?.map((c) => c.id).join(',') ?? ''}`;
 
 export interface StoredTranscript {
   /** What the model sees as history: live messages with content, oldest first. */
@@ -27,7 +64,7 @@ export function repeatedLead(stored: TranscriptEntry[], incoming: TranscriptEntr
   // lengths, where trying every overlap would be quadratic for a long, repetitive history.
   const ids = new Map<string, number>();
   const idOf = (e: TranscriptEntry) => {
-    const key = `${e.role}\u0000${e.content}`;
+    const key = entryKey(e);
     let id = ids.get(key);
     if (id === undefined) {
       id = ids.size;
@@ -46,7 +83,7 @@ export function repeatedLead(stored: TranscriptEntry[], incoming: TranscriptEntr
   let matched = 0;
   for (const entry of stored) {
     // An entry `incoming` does not hold cannot match any of it.
-    const id = ids.get(`${entry.role}\u0000${entry.content}`) ?? -1;
+    const id = ids.get(entryKey(entry)) ?? -1;
     while (matched > 0 && (matched === pattern.length || pattern[matched] !== id)) matched = failure[matched - 1];
     if (pattern[matched] === id) matched++;
   }
@@ -74,7 +111,13 @@ export async function loadTranscripts(db: Db, conversationIds: string[]): Promis
   const result = new Map<string, StoredTranscript>();
   if (conversationIds.length === 0) return result;
   const rows = await db
-    .select({ conversationId: messages.conversationId, role: messages.role, content: messages.content, createdAt: messages.createdAt })
+    .select({
+      conversationId: messages.conversationId,
+      role: messages.role,
+      content: messages.content,
+      metadata: messages.metadata,
+      createdAt: messages.createdAt,
+    })
     .from(messages)
     .where(and(inArray(messages.conversationId, conversationIds), isNull(messages.deletedAt)))
     .orderBy(asc(messages.conversationId), asc(messages.createdAt), asc(messages.id));
@@ -85,7 +128,9 @@ export async function loadTranscripts(db: Db, conversationIds: string[]): Promis
       result.set(row.conversationId, transcript);
     }
     // A reply that failed before its first token has no content: the model never sees it either.
-    if (row.content !== '') transcript.entries.push({ role: row.role, content: row.content });
+    // A reply made only of tool calls is kept: the next request carries its results.
+    const entry = transcriptEntryOf(row);
+    if (entry) transcript.entries.push(entry);
     transcript.lastCreatedAt = Math.max(transcript.lastCreatedAt, row.createdAt.getTime());
   }
   return result;

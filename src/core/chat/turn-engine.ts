@@ -1,11 +1,12 @@
 import type { Db } from '../../db/client.ts';
-import { costUsd, type ModelRegistry, type ResolvedModel } from '../../providers/catalog.ts';
-import type { PromptMessage } from '../../providers/types.ts';
+import { costUsd, type ModelRegistry, priceKnown, type ResolvedModel } from '../../providers/catalog.ts';
+import type { CallOptions, FinishReason, PromptMessage, ToolCall } from '../../providers/types.ts';
 import type { EventBus } from '../../realtime/event-bus.ts';
 import type { Actor } from '../actor.ts';
 import type { Conversation } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { type AppError, errors } from '../errors.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { TurnHeartbeat } from './heartbeat.ts';
 import { reachedProvider, toUpstreamError, unchargedUsage } from './model-call.ts';
 import { LiveTurn, type Source, type TurnUsage } from './live-turn.ts';
@@ -24,6 +25,12 @@ export interface TurnRequest {
   model?: string;
   temperature?: number;
   maxTokens?: number;
+  /** Tools, structured output, sampling options (the OpenAI surface), already checked against the provider. */
+  options?: CallOptions;
+  /** The new message as the model gets it, when it is more than `content` (images, a tool result). */
+  final?: PromptMessage;
+  /** Stored on the new message (`tool_call_id` of a tool result). */
+  finalMetadata?: Record<string, unknown>;
 }
 
 /** Context from outside the conversation (document passages) added to a turn's prompt. */
@@ -51,6 +58,7 @@ export interface TurnEngineDeps {
   instanceId?: string;
   context?: ContextSource;
   guard?: TurnGuard;
+  metrics?: Pick<Metrics, 'turnFinished' | 'usageRecorded'>;
 }
 
 /**
@@ -74,6 +82,11 @@ export class TurnEngine {
   /** The assistant messages this process is streaming: recovery must leave them alone. */
   liveMessageIds(): string[] {
     return this.heartbeat.live;
+  }
+
+  /** Turns running on this instance, from their reservation to the release of their conversation. */
+  get turnsInFlight(): number {
+    return this.live.size;
   }
 
   /** The turn in flight in a conversation, if any. */
@@ -109,8 +122,9 @@ export class TurnEngine {
         history,
         userContent: request.content,
       });
+      if (request.final) prompt[prompt.length - 1] = request.final;
       check?.(estimatePromptTokens(prompt));
-      const { userMessage, assistantMessage } = await this.store.commitStart(conversation.id, request.content, model);
+      const { userMessage, assistantMessage } = await this.store.commitStart(conversation.id, request.content, model, request.finalMetadata);
       this.heartbeat.add(assistantMessage.id, turn);
       this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
@@ -168,8 +182,12 @@ export class TurnEngine {
     let ttftMs: number | null = null;
     let reported: { promptTokens: number; completionTokens: number } | undefined;
     let failure: AppError | undefined;
+    // Tool calls are kept whole in the reply's metadata, so an agent loop can continue later.
+    const toolCalls: ToolCall[] = [];
+    let finish: FinishReason | undefined;
     try {
       const stream = model.provider.stream({
+        ...request.options,
         model: model.entry.upstream,
         messages: prompt,
         temperature: request.temperature ?? request.conversation.temperature ?? undefined,
@@ -182,6 +200,15 @@ export class TurnEngine {
           continue;
         }
         if (turn.abort.signal.aborted) break;
+        if (event.type === 'finish') finish = event.reason;
+        if (event.type === 'tool_call') {
+          toolCalls[event.index] ??= { id: '', name: '', arguments: '' };
+          const call = toolCalls[event.index];
+          if (event.id) call.id = event.id;
+          if (event.name) call.name += event.name;
+          if (event.arguments) call.arguments += event.arguments;
+        }
+        if (event.type !== 'text') continue;
         // The database cannot store U+0000: a reply carrying one would fail its final write.
         // Dropped here, so what the client receives is exactly what is stored.
         const text = event.text.includes('\u0000') ? event.text.replaceAll('\u0000', '') : event.text;
@@ -205,11 +232,22 @@ export class TurnEngine {
         : estimateUsage(prompt, content);
     const cost = costUsd(model.entry, usage.promptTokens, usage.completionTokens);
     const status = failure ? 'error' : turn.stopReason ? 'incomplete' : 'complete';
+    this.deps.metrics?.turnFinished({
+      model: model.entry.id,
+      status,
+      ttftSeconds: ttftMs === null ? null : ttftMs / 1000,
+      seconds: (performance.now() - started) / 1000,
+    });
     const metadata: Record<string, unknown> = { ...placeholder.metadata };
     if (sources.length) metadata.sources = sources;
     if (usage.estimated) metadata.usage_estimated = true;
+    // No price in the catalog: charged 0, and the reply says so rather than claiming it was free.
+    if (!priceKnown(model.entry)) metadata.cost_unknown = true;
     if (failure) metadata.error = failure.message;
     if (turn.stopReason) metadata.stop_reason = turn.stopReason;
+    const calls = toolCalls.filter(Boolean);
+    if (calls.length) metadata.tool_calls = calls;
+    if (finish && finish !== 'stop') metadata.finish_reason = finish;
 
     try {
       const message = await this.store.commitEnd({
@@ -223,6 +261,13 @@ export class TurnEngine {
         cost,
         ttftMs,
         metadata,
+      });
+      this.deps.metrics?.usageRecorded({
+        model: model.entry.id,
+        provider: model.entry.provider,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        costUsd: cost,
       });
       this.deps.bus.publish({ sessionId: turn.conversationId, event: 'message.created', data: message });
       if (failure) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { conversations, messages, usageEvents } from '../../db/schema.ts';
 import type { ResolvedModel } from '../../providers/catalog.ts';
@@ -6,6 +6,7 @@ import type { PromptMessage } from '../../providers/types.ts';
 import type { Actor } from '../actor.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { newId } from '../ids.ts';
+import { promptMessageOf } from './transcript.ts';
 import type { TurnUsage } from './live-turn.ts';
 
 export interface TurnEnd {
@@ -33,16 +34,22 @@ export class TurnStore {
     this.db = db;
     this.instanceId = instanceId;
     this.historyQuery = db
-      .select({ role: messages.role, content: messages.content })
+      .select({ role: messages.role, content: messages.content, metadata: messages.metadata })
       .from(messages)
-      .where(and(eq(messages.conversationId, sql.placeholder('id')), isNull(messages.deletedAt), ne(messages.content, '')))
+      .where(and(eq(messages.conversationId, sql.placeholder('id')), isNull(messages.deletedAt)))
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .prepare('turn_history');
   }
 
   /** The conversation's live messages with content, oldest first. */
-  history(conversationId: string): Promise<PromptMessage[]> {
-    return this.historyQuery.execute({ id: conversationId });
+  async history(conversationId: string): Promise<PromptMessage[]> {
+    const rows = await this.historyQuery.execute({ id: conversationId });
+    const prompt: PromptMessage[] = [];
+    for (const row of rows) {
+      const entry = promptMessageOf(row);
+      if (entry) prompt.push(entry);
+    }
+    return prompt;
   }
 
   /**
@@ -50,7 +57,7 @@ export class TurnStore {
    * statement: atomic without an explicit transaction, and one round trip. It is committed
    * (durably) before the model is called.
    */
-  async commitStart(conversationId: string, content: string, model: ResolvedModel) {
+  async commitStart(conversationId: string, content: string, model: ResolvedModel, metadata: Record<string, unknown> = {}) {
     const now = new Date();
     // A millisecond later, so the reply always sorts after the message it answers.
     const later = new Date(now.getTime() + 1);
@@ -61,7 +68,7 @@ export class TurnStore {
       .with(touch)
       .insert(messages)
       .values([
-        { id: newId(), conversationId, role: 'user', content, createdAt: now, updatedAt: now },
+        { id: newId(), conversationId, role: 'user', content, metadata, createdAt: now, updatedAt: now },
         {
           id: newId(),
           conversationId,

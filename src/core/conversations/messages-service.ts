@@ -64,7 +64,11 @@ export class MessagesService {
    * `afterMs` (the newest stored message), waiting out the clock when needed so the turn's
    * own messages sort after them. The caller has authorized.
    */
-  async importHistory(conversationId: string, items: { role: MessageRole; content: string }[], afterMs = 0): Promise<Message[]> {
+  async importHistory(
+    conversationId: string,
+    items: { role: MessageRole; content: string; metadata?: Record<string, unknown> }[],
+    afterMs = 0,
+  ): Promise<Message[]> {
     if (items.length === 0) return [];
     const base = Math.max(Date.now() - items.length, afterMs + 1);
     const rows = await this.deps.db.transaction(async (tx) => {
@@ -73,7 +77,7 @@ export class MessagesService {
         .values(
           items.map((item, i) => {
             const at = new Date(base + i);
-            return { id: newId(), conversationId, role: item.role, content: item.content, createdAt: at, updatedAt: at };
+            return { id: newId(), conversationId, role: item.role, content: item.content, metadata: item.metadata ?? {}, createdAt: at, updatedAt: at };
           }),
         )
         .returning();

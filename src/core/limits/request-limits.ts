@@ -1,6 +1,7 @@
 import type { Tier } from '../../db/schema.ts';
 import type { Actor } from '../actor.ts';
 import { errors } from '../errors.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** Where a caller stands against its limit, as the X-RateLimit-* headers tell it. */
@@ -28,6 +29,13 @@ export interface RequestCounter {
 
 const MINUTE_MS = 60_000;
 
+interface RequestLimitsDeps {
+  limiter: RateLimiter;
+  perMinute: Record<Tier, number>;
+  apiPerMinute: number;
+  metrics?: Pick<Metrics, 'refused'>;
+}
+
 /** Requests per minute, in two separate counters per caller: model calls by tier, and everything else. */
 export class RequestLimits {
   /** Counts model calls; handed as is to call sites that only run models (websocket frames). */
@@ -35,8 +43,8 @@ export class RequestLimits {
   /** Counts every other request. */
   readonly api: RequestCounter = { hit: (caller) => this.hit(caller, 'api') };
 
-  private readonly deps: { limiter: RateLimiter; perMinute: Record<Tier, number>; apiPerMinute: number };
-  constructor(deps: { limiter: RateLimiter; perMinute: Record<Tier, number>; apiPerMinute: number }) {
+  private readonly deps: RequestLimitsDeps;
+  constructor(deps: RequestLimitsDeps) {
     this.deps = deps;
   }
 
@@ -50,6 +58,7 @@ export class RequestLimits {
     const resetSeconds = Math.max(1, Math.ceil(resetMs / 1000));
     const state = { limit, remaining: Math.max(0, limit - count), resetSeconds };
     if (count > limit) {
+      this.deps.metrics?.refused(kind);
       const what =
         kind === 'model'
           ? `${limit} model requests per minute for the ${tier} tier`

@@ -2,9 +2,16 @@ import type { Tier } from '../../db/schema.ts';
 import type { Actor } from '../actor.ts';
 import type { TurnGuard } from '../chat/turn-engine.ts';
 import { errors } from '../errors.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { UsageService } from '../usage/usage-service.ts';
 
 const DAY_MS = 86_400_000;
+
+interface TokenBudgetDeps {
+  usage: UsageService;
+  perDay: Record<Tier, number>;
+  metrics?: Pick<Metrics, 'refused'>;
+}
 
 /**
  * Model tokens per UTC day by tier, checked before every model call. Today's total is read
@@ -12,8 +19,8 @@ const DAY_MS = 86_400_000;
  * and no cache can drift from what was recorded.
  */
 export class TokenBudget implements TurnGuard {
-  private readonly deps: { usage: UsageService; perDay: Record<Tier, number> };
-  constructor(deps: { usage: UsageService; perDay: Record<Tier, number> }) {
+  private readonly deps: TokenBudgetDeps;
+  constructor(deps: TokenBudgetDeps) {
     this.deps = deps;
   }
 
@@ -29,6 +36,7 @@ export class TokenBudget implements TurnGuard {
     const used = await this.deps.usage.tokensToday(actor.userId);
     return (estimatedTokens) => {
       if (used + estimatedTokens <= limit) return;
+      this.deps.metrics?.refused('daily_tokens');
       const resetSeconds = secondsUntilUtcMidnight(Date.now());
       throw errors.rateLimited(
         `Daily token limit reached: ${used} of ${limit} tokens used today (${actor.tier} tier); this request needs about ${estimatedTokens} more`,

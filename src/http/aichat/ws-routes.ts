@@ -37,6 +37,7 @@ export const wsRoutes: FastifyPluginAsync<{ core: Core; heartbeatSeconds: number
     onFrame: (socket, member, text) => protocol.handle(socket, member, text),
     onError: (err, source) =>
       source === 'event' ? app.log.error({ err }, 'session event not relayed') : app.log.debug({ err }, 'websocket error'),
+    metrics: core.metrics,
   });
   // Added before the websocket plugin's own, so sockets hear why they close.
   app.addHook('preClose', async () => hub.close());

@@ -156,9 +156,14 @@ export const usageSummarySchema = z.object({
 
 export const modelSchema = z.object({
   id: z.string(),
+  /** The configured provider's name. */
   provider: z.string(),
-  context_window: z.number().int(),
-  input_price_per_million: z.number(),
-  output_price_per_million: z.number(),
+  context_window: z.number().int().nullable(),
+  input_price_per_million: z.number().nullable(),
+  output_price_per_million: z.number().nullable(),
+  /** `unknown`: no price in the catalog, so its calls are charged 0. */
+  pricing: z.enum(['known', 'unknown']),
+  /** `catalog`, or `discovered` from the provider's own model list. */
+  source: z.enum(['catalog', 'discovered']),
 });
 export const modelListSchema = z.object({ default_model: z.string(), models: z.array(modelSchema) });

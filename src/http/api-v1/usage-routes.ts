@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
+import { priceKnown } from '../../providers/catalog.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import * as s from './schemas.ts';
 
@@ -47,6 +48,8 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
         context_window: m.context_window,
         input_price_per_million: m.input_per_million,
         output_price_per_million: m.output_per_million,
+        pricing: priceKnown(m) ? ('known' as const) : ('unknown' as const),
+        source: m.source,
       })),
     }),
   );

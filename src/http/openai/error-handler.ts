@@ -25,5 +25,8 @@ export function openaiErrorHandler(err: unknown, request: FastifyRequest, reply:
     const param = first ? first.loc.slice(1).join('.') || null : null;
     return reply.status(400).send(openaiErrorBody(400, error.message, param));
   }
-  return reply.status(error.status).send(openaiErrorBody(error.status, error.message));
+  // A refused option names its parameter, as OpenAI's errors do; an unknown model names `model`.
+  const details = error.error.details;
+  const param = typeof details?.param === 'string' ? details.param : typeof details?.model === 'string' ? 'model' : null;
+  return reply.status(error.status).send(openaiErrorBody(error.status, error.message, param));
 }

@@ -4,8 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CompletionEvent } from '../../core/chat/completions-service.ts';
 import type { TurnUsage } from '../../core/chat/live-turn.ts';
 import { turnFailureError } from '../../core/chat/model-call.ts';
-import { AppError } from '../../core/errors.ts';
+import { AppError, errors } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
+import type { TokenLogprob } from '../../providers/types.ts';
+import { type ModelEntry, priceKnown } from '../../providers/catalog.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
 import { openaiErrorBody, openaiErrorHandler } from './error-handler.ts';
@@ -40,14 +42,14 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     async (request, reply) => {
       const actor = actorOf(request);
       const body = request.body;
+      // One choice per request: more would multiply the cost silently on providers without `n`.
+      if (body.n != null && body.n > 1) throw errors.badRequest('n greater than 1 is not supported: ask for one choice per request', { param: 'n' });
       const input = {
         model: body.model,
-        messages: body.messages.map((m) => ({
-          role: m.role === 'developer' ? ('system' as const) : m.role,
-          content: s.contentText(m.content),
-        })),
+        messages: body.messages.map(s.promptMessage),
         temperature: body.temperature ?? undefined,
         maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+        options: s.callOptions(body),
       };
       const sessionId = request.headers['x-session-id'];
       const gone = clientGone(reply.raw);
@@ -64,18 +66,44 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
 
       if (!body.stream) {
         let text = '';
+        const logprobs: TokenLogprob[] = [];
+        const calls: { id: string; type: 'function'; function: { name: string; arguments: string } }[] = [];
         for await (const event of events) {
-          if (event.type === 'delta') text += event.text;
-          else if (event.type === 'error') throw turnFailureError({ status: event.status, detail: event.message, retryAfterSeconds: event.retryAfterSeconds });
-          else
+          if (event.type === 'delta') {
+            text += event.text;
+            if (event.logprobs) logprobs.push(...event.logprobs);
+          } else if (event.type === 'tool_call') {
+            calls[event.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } };
+            const call = calls[event.index];
+            if (event.id) call.id = event.id;
+            if (event.name) call.function.name += event.name;
+            if (event.arguments) call.function.arguments += event.arguments;
+          } else if (event.type === 'error') {
+            throw turnFailureError({ status: event.status, detail: event.message, retryAfterSeconds: event.retryAfterSeconds });
+          } else {
+            const toolCalls = calls.filter(Boolean);
             return {
               id,
               object: 'chat.completion' as const,
               created,
               model: body.model,
-              choices: [{ index: 0, message: { role: 'assistant' as const, content: text }, finish_reason: 'stop' }],
+              choices: [
+                {
+                  index: 0,
+                  message: {
+                    role: 'assistant' as const,
+                    // OpenAI answers a reply made only of tool calls with null content.
+                    content: toolCalls.length && !text ? null : text,
+                    refusal: null,
+                    ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+                  },
+                  logprobs: body.logprobs ? { content: logprobs } : null,
+                  finish_reason: event.finishReason,
+                },
+              ],
               usage: usageBody(event.usage),
             };
+          }
         }
         throw new AppError('upstream', 'The completion ended without a result');
       }
@@ -86,13 +114,26 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       const session = reply.getHeader('x-session-id');
       if (typeof session === 'string') headers['x-session-id'] = session;
       const res = openStream(reply, 'text/event-stream; charset=utf-8', headers);
-      const chunk = (delta: object, finish: string | null) =>
-        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      const chunk = (delta: object, finish: string | null, logprobs?: TokenLogprob[]) =>
+        `data: ${JSON.stringify({
+          id,
+          object: 'chat.completion.chunk',
+          created,
+          model: body.model,
+          choices: [{ index: 0, delta, logprobs: logprobs ? { content: logprobs } : null, finish_reason: finish }],
+        })}\n\n`;
       safeWrite(res, chunk({ role: 'assistant', content: '' }, null));
       const write = (event: CompletionEvent) => {
-        if (event.type === 'delta') return safeWrite(res, chunk({ content: event.text }, null));
+        if (event.type === 'delta') return safeWrite(res, chunk({ content: event.text }, null, event.logprobs));
+        if (event.type === 'tool_call') {
+          // As OpenAI streams them: the first piece of a call has its id, type and name; later ones more arguments.
+          const fn: { name?: string; arguments: string } = { arguments: event.arguments ?? '' };
+          if (event.name) fn.name = event.name;
+          const piece = { index: event.index, ...(event.id ? { id: event.id, type: 'function' } : {}), function: fn };
+          return safeWrite(res, chunk({ tool_calls: [piece] }, null));
+        }
         if (event.type === 'error') return safeWrite(res, `data: ${JSON.stringify(openaiErrorBody(event.status, event.message))}\n\n`);
-        safeWrite(res, chunk({}, 'stop'));
+        safeWrite(res, chunk({}, event.finishReason));
         if (body.stream_options?.include_usage) {
           safeWrite(
             res,
@@ -115,11 +156,15 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     },
   );
 
-  const presentModel = (m: { id: string; provider: string }) => ({
+  const presentModel = (m: ModelEntry) => ({
     id: m.id,
     object: 'model' as const,
     created: 0,
     owned_by: m.provider,
+    context_window: m.context_window,
+    input_price_per_million: m.input_per_million,
+    output_price_per_million: m.output_per_million,
+    pricing: priceKnown(m) ? ('known' as const) : ('unknown' as const),
   });
 
   app.get(
@@ -133,6 +178,6 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     {
       schema: { tags, summary: 'One model (OpenAI format)', params: s.modelParams, response: { 200: s.modelObject, ...errorsDoc } },
     },
-    async (request) => presentModel(core.models.resolve(request.params.model).entry),
+    async (request) => presentModel((await core.models.lookup(request.params.model)).entry),
   );
 };

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { renderProviderErrorMetrics } from '../../core/metrics/provider-errors.ts';
+import type { PrometheusMetrics } from '../../core/metrics/prometheus-metrics.ts';
 import type { Database } from '../../db/client.ts';
 
 /** Whether the header carries the expected bearer token; compared in constant time (digests have one length). */
@@ -38,6 +38,7 @@ async function answersWithin(check: () => Promise<void>, ms: number): Promise<bo
 export const opsRoutes: FastifyPluginAsync<{
   database: Database;
   app: FastifyInstance;
+  metrics: PrometheusMetrics;
   metricsToken?: string;
   /** Dependencies besides the database, by name. */
   readiness?: Record<string, () => Promise<void>>;
@@ -46,11 +47,6 @@ export const opsRoutes: FastifyPluginAsync<{
   opts,
 ) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  const requests = new Map<string, number>();
-  opts.app.addHook('onResponse', async (request, reply) => {
-    const key = `method="${request.method}",status="${reply.statusCode}"`;
-    requests.set(key, (requests.get(key) ?? 0) + 1);
-  });
 
   app.get(
     '/healthz',
@@ -92,20 +88,8 @@ export const opsRoutes: FastifyPluginAsync<{
     if (opts.metricsToken && !bearerMatches(request.headers.authorization, opts.metricsToken)) {
       return reply.status(401).header('www-authenticate', 'Bearer').send({ detail: 'Not authenticated' });
     }
-    const memory = process.memoryUsage();
-    const lines = [
-      '# HELP parley_http_requests_total HTTP requests answered.',
-      '# TYPE parley_http_requests_total counter',
-      ...[...requests].map(([labels, n]) => `parley_http_requests_total{${labels}} ${n}`),
-      '# HELP parley_process_resident_memory_bytes Resident memory.',
-      '# TYPE parley_process_resident_memory_bytes gauge',
-      `parley_process_resident_memory_bytes ${memory.rss}`,
-      '# HELP parley_process_uptime_seconds Seconds since start.',
-      '# TYPE parley_process_uptime_seconds gauge',
-      `parley_process_uptime_seconds ${process.uptime().toFixed(0)}`,
-      ...renderProviderErrorMetrics(),
-    ];
-    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+    const { text, contentType } = await opts.metrics.render();
+    return reply.type(contentType).send(text);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => opts.app.swagger());

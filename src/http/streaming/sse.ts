@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 /**
@@ -6,9 +6,14 @@ import type { FastifyReply } from 'fastify';
  * every write goes straight to the socket (no buffering of the whole reply).
  */
 export function openStream(reply: FastifyReply, contentType: string, headers: Record<string, string> = {}): ServerResponse {
+  // Headers the hooks set on the reply (CORS above all) are written by Fastify only for replies
+  // it sends itself: a hijacked one must carry them over.
+  const fromHooks: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) fromHooks[name] = value;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
+    ...fromHooks,
     'content-type': contentType,
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

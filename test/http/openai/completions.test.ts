@@ -39,7 +39,9 @@ describe('OpenAI-compatible API', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.object, 'chat.completion');
     assert.match(res.body.id, /^chatcmpl-/);
-    assert.deepEqual(res.body.choices, [{ index: 0, message: { role: 'assistant', content: 'Echo: hello there' }, finish_reason: 'stop' }]);
+    assert.deepEqual(res.body.choices, [
+      { index: 0, message: { role: 'assistant', content: 'Echo: hello there', refusal: null }, logprobs: null, finish_reason: 'stop' },
+    ]);
     assert.equal(res.body.usage.total_tokens, res.body.usage.prompt_tokens + res.body.usage.completion_tokens);
     assert.equal(res.headers.get('x-session-id'), null);
     const conversations = await api.get('/api/v1/conversations', { token: fresh.token });

@@ -62,7 +62,7 @@ describe('operations endpoints', () => {
     await api.get('/healthz');
     const res = await api.get('/metrics');
     assert.equal(res.status, 200);
-    assert.match(res.text, /parley_http_requests_total\{method="GET",status="200"\} \d+/);
+    assert.match(res.text, /^parley_http_requests_total\{method="GET",route="\/healthz",status="200"\} [1-9]\d*$/m);
   });
 
   it('answers unknown routes with a 404 detail', async () => {
