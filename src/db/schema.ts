@@ -138,12 +138,21 @@ export const conversations = pgTable(
     maxTokens: integer('max_tokens'),
     language: text('language'),
     archivedAt: ts('archived_at'),
+    // Pinned conversations are listed first, most recently pinned first.
+    pinnedAt: ts('pinned_at'),
+    // Free labels chosen by the owner, filterable in the conversation list.
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    // The leaf of the active path: every surface shows, and the model reads, the path from the
+    // root to this message. Null for an empty conversation.
+    activeLeafId: uuid('active_leaf_id'),
     deletedAt: ts('deleted_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('conversations_user_updated_idx').on(t.userId, t.updatedAt.desc(), t.id.desc()),
+    index('conversations_user_pinned_idx').on(t.userId, t.pinnedAt.desc()).where(sql`${t.pinnedAt} is not null`),
+    index('conversations_tags_idx').using('gin', t.tags),
     index('conversations_user_created_idx').on(t.userId, t.createdAt.desc()),
     index('conversations_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
     uniqueIndex('conversations_session_key_key').on(t.sessionKey),
@@ -157,6 +166,9 @@ export const messages = pgTable(
     conversationId: uuid('conversation_id')
       .notNull()
       .references(() => conversations.id, { onDelete: 'cascade' }),
+    // The message this one answers or follows (null for the first): messages form a tree whose
+    // branches are regenerated replies and edited messages.
+    parentId: uuid('parent_id'),
     role: text('role').$type<MessageRole>().notNull(),
     content: text('content').notNull(),
     model: text('model'),
@@ -174,6 +186,7 @@ export const messages = pgTable(
   },
   (t) => [
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
+    index('messages_parent_idx').on(t.parentId),
     index('messages_streaming_idx').on(t.status).where(sql`${t.status} = 'streaming'`),
     index('messages_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
   ],
@@ -284,4 +297,24 @@ export const fileChunks = pgTable(
     index('file_chunks_file_idx').on(t.fileId, t.page, t.position),
     index('file_chunks_search_idx').using('gin', t.search).with({ fastupdate: false }),
   ],
+);
+
+// A read-only snapshot of a conversation's active path, public by its unguessable id until revoked.
+export const shares = pgTable(
+  'shares',
+  {
+    // 128 random bits, base64url: the link itself is the credential.
+    id: text('id').primaryKey(),
+    conversationId: uuid('conversation_id')
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // Title and messages as they were when shared: later messages are not shared.
+    snapshot: jsonb('snapshot').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [index('shares_conversation_idx').on(t.conversationId)],
 );
