@@ -15,6 +15,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { makePdf } from '../test/support/pdf.ts';
+import { randomWord } from '../test/support/random-text.ts';
 import { startTestServer } from '../test/support/server.ts';
 
 const POLL_MS = 10;
@@ -27,16 +28,6 @@ const MIB = 1_048_576;
 type Row = { kind: string; status: string; requestMs: number; samples: number; worst: number; p99: number; loopDelay: number };
 
 // ---------------------------------------------------------------- inputs
-
-function randomWord(length: number, seed: number): string {
-  let state = seed;
-  const chars = new Array<string>(length);
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    chars[i] = String.fromCharCode(97 + (state % 26));
-  }
-  return chars.join('');
-}
 
 /** Ordinary prose: common words and made-up ones, punctuation now and then. */
 function prose(length: number, seed: number): string {

@@ -20,6 +20,7 @@ import { openaiRoutes } from './http/openai/routes.ts';
 import { responsesRoutes } from './http/openai/responses-routes.ts';
 import { opsRoutes } from './http/ops/routes.ts';
 import { promptRoutes } from './http/prompts/routes.ts';
+import { sharePageRoutes } from './http/share-page/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -109,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(assistantChatSurface, { core: deps.core, prefix: '/api/v1' });
   await app.register(adminRoutes, { core: deps.core, prefix: '/api/v1/admin' });
   await app.register(promptRoutes, { core: deps.core, prefix: '/api/chat/prompts' });
+  // GET /s/{share_id}: a shared conversation as a page, for anyone holding the link.
+  await app.register(sharePageRoutes, { core: deps.core });
   await app.register(chatV1Routes, { core: deps.core, prefix: '/v1/chat' });
   // Its own prefixes (/api/chat/sessions/…/upload|files, /api/v1/assistants/…/files) and its own multipart parser.
   await app.register(fileRoutes, { core: deps.core });

@@ -68,6 +68,9 @@ const envSchema = z.object({
   PDF_MAX_PAGES: positiveInt.default(500),
   PDF_PARSE_TIMEOUT_MS: positiveInt.default(30_000),
   PDF_PARSE_MEMORY_MB: positiveInt.min(32).default(256),
+  // An import is parsed on the event loop: 10 MB keeps one request within the bounded-work rule.
+  IMPORT_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
+  IMPORT_MAX_MESSAGES: positiveInt.default(100_000),
 });
 
 export type Tier = 'free' | 'pro' | 'enterprise';
@@ -152,6 +155,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     files: { contextTokens: e.FILE_CONTEXT_TOKENS, wholeDocumentTokens: e.FILE_CONTEXT_WHOLE_TOKENS },
     // PDF text is extracted in a worker thread within these bounds; a PDF beyond them is refused (422).
     pdf: { maxPages: e.PDF_MAX_PAGES, timeoutMs: e.PDF_PARSE_TIMEOUT_MS, memoryMb: e.PDF_PARSE_MEMORY_MB },
+    // One import (a JSON body or an uploaded file) is refused past this size (413) or message count (422).
+    transfer: { importMaxBytes: e.IMPORT_MAX_BYTES, importMaxMessages: e.IMPORT_MAX_MESSAGES },
   };
 }
 

@@ -30,6 +30,9 @@ import { RequestLimits } from './limits/request-limits.ts';
 import { TokenBudget } from './limits/token-budget.ts';
 import { PromptPreview } from './prompts/preview-service.ts';
 import { PromptsService } from './prompts/prompts-service.ts';
+import { TransferService } from './transfer/transfer-service.ts';
+import { SharesService } from './shares/shares-service.ts';
+import { SearchService } from './search/search-service.ts';
 import { UsageService } from './usage/usage-service.ts';
 
 /** Wires the core services over their adapters. Nothing here touches HTTP. */
@@ -67,6 +70,8 @@ export function createCore(deps: {
   const conversations = new ConversationsService({ db, models, bus });
   const messages = new MessagesService({ db, conversations, bus });
   const usage = new UsageService(db);
+  const search = new SearchService({ db });
+  const shares = new SharesService({ db, conversations, messages });
   // One set of counters for request limits and door throttles alike (Redis when instances share them).
   const limiter = deps.limiter ?? new MemoryRateLimiter();
   const requestLimits = new RequestLimits({
@@ -116,7 +121,8 @@ export function createCore(deps: {
   const completions = new CompletionsService({ models, calls, sessionChat });
   const prompts = new PromptsService({ db });
   const promptPreview = new PromptPreview({ db, prompts, models, calls, timeoutMs: config.models.turnTimeoutMs });
-  return { metrics, models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files };
+  const transfer = new TransferService({ db, models, conversations, limits: config.transfer });
+  return { metrics, models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files, shares, search, transfer };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -156,6 +156,10 @@ export const conversations = pgTable(
     index('conversations_user_created_idx').on(t.userId, t.createdAt.desc()),
     index('conversations_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
     uniqueIndex('conversations_session_key_key').on(t.sessionKey),
+    // Search over titles (src/core/search): English stems, and CJK character pairs, which the
+    // English configuration does not segment. search_cjk_bigrams is defined in migration 0005.
+    index('conversations_title_search_idx').using('gin', sql`to_tsvector('english', coalesce(${t.title}, ''))`).with({ fastupdate: false }),
+    index('conversations_title_cjk_idx').using('gin', sql`search_cjk_bigrams(coalesce(${t.title}, ''))`).with({ fastupdate: false }),
   ],
 );
 
@@ -189,6 +193,11 @@ export const messages = pgTable(
     index('messages_parent_idx').on(t.parentId),
     index('messages_streaming_idx').on(t.status).where(sql`${t.status} = 'streaming'`),
     index('messages_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
+    // Search over contents, as for titles above. Expression indexes rather than stored columns:
+    // no table rewrite on upgrade, and rows read everywhere else do not carry the vectors.
+    // fastupdate off, as for file chunks: no pending-list flush stalls one insert now and then.
+    index('messages_search_idx').using('gin', sql`to_tsvector('english', ${t.content})`).with({ fastupdate: false }),
+    index('messages_cjk_idx').using('gin', sql`search_cjk_bigrams(${t.content})`).with({ fastupdate: false }),
   ],
 );
 

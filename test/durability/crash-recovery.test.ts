@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createConversation, registerUser, type TestUser } from '../support/factories.ts';
 import { type Client, client } from '../support/http.ts';
+import { killMainProcess, type MainProcess, startMainProcess } from '../support/main-process.ts';
 import { type MockOpenAI, startMockOpenAI } from '../support/mock-openai.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { openStream } from '../support/stream-reader.ts';
@@ -16,7 +12,6 @@ import { openSocket } from '../support/ws.ts';
 // Replies cut by `kill -9` keep the text the heartbeat saved (at least once a second), and a
 // restarted instance shows none of its replies `streaming` once it is ready.
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN_MS = 50;
 /** Long enough never to end during a test: 100 s of tokens. */
 const TOKENS = Array.from({ length: 2000 }, (_, i) => ` t${i}`);
@@ -28,54 +23,6 @@ const MAX_LOST_TOKENS = Math.ceil(1500 / TOKEN_MS);
 
 const countTokens = (text: string) => text.match(/ t\d+/g)?.length ?? 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A free loopback port: main.ts listens on the port it is given. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
-interface Child {
-  url: string;
-  process: ChildProcess;
-  output(): string;
-}
-
-/**
- * `node src/main.ts` in its own process, resolved once it answers /healthz: it listens only
- * after its start-up recovery, so from then on it is ready.
- */
-async function spawnServer(env: Record<string, string>): Promise<Child> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    if (child.exitCode !== null) assert.fail(`the server exited with ${child.exitCode}: ${output}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { url, process: child, output: () => output };
-    if (Date.now() > deadline) assert.fail(`the server did not start: ${output}`);
-    await sleep(25);
-  }
-}
-
-async function kill(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = once(child.process, 'exit');
-  child.process.kill(signal);
-  await exited;
-}
 
 /** A reply streaming to a client: what the client has seen of it so far. */
 interface Stream {
@@ -179,7 +126,7 @@ function assertSavedPrefix(surface: string, saved: string, seen: string): void {
 describe('crash recovery: a killed process restarted on the same data', () => {
   let mock: MockOpenAI;
   let data: TestServer;
-  const children: Child[] = [];
+  const children: MainProcess[] = [];
   before(async () => {
     mock = await startMockOpenAI();
     mock.setDefault({ tokens: TOKENS, delayMs: TOKEN_MS, usage: null });
@@ -188,7 +135,7 @@ describe('crash recovery: a killed process restarted on the same data', () => {
     await data.stop();
   });
   after(async () => {
-    for (const child of children) await kill(child, 'SIGKILL');
+    for (const child of children) await killMainProcess(child, 'SIGKILL');
     await mock.close();
     await data.close();
   });
@@ -196,7 +143,7 @@ describe('crash recovery: a killed process restarted on the same data', () => {
   it('shows every cut reply incomplete once ready, with the text saved up to about a second before the crash', async () => {
     // The same env for both processes: same data, and on PostgreSQL the same INSTANCE_ID.
     const env = { ...data.env, LOG_LEVEL: 'warn', OPENAI_API_KEY: 'test', OPENAI_BASE_URL: mock.url, DEFAULT_MODEL: 'gpt-4o' };
-    const first = await spawnServer(env);
+    const first = await startMainProcess(env);
     children.push(first);
     const api = client(first.url);
     const user = await registerUser(api);
@@ -214,11 +161,11 @@ describe('crash recovery: a killed process restarted on the same data', () => {
     await whileStreaming(streams, startedAt);
     const midway = await storedReply(api, user.token, streams[0].sessionId);
     assert.equal(midway.status, 'streaming');
-    await kill(first, 'SIGKILL');
+    await killMainProcess(first, 'SIGKILL');
     // Everything the clients received before their connections dropped.
     await Promise.all(streams.map((s) => s.done));
 
-    const second = await spawnServer(env);
+    const second = await startMainProcess(env);
     children.push(second);
     // Ready: no waiting for a background job from here on.
     const again = client(second.url);
@@ -232,7 +179,7 @@ describe('crash recovery: a killed process restarted on the same data', () => {
       assert.equal(reply.metadata.stop_reason, 'interrupted');
       assertSavedPrefix(streams[i].surface, reply.content, streams[i].seen());
     }
-    await kill(second, 'SIGTERM');
+    await killMainProcess(second, 'SIGTERM');
     assert.equal(second.process.exitCode, 0, second.output());
   });
 });
@@ -241,7 +188,7 @@ describe('crash recovery: another instance on the same PostgreSQL', { skip: !pro
   let mock: MockOpenAI;
   let data: TestServer;
   let db: pg.Client;
-  const children: Child[] = [];
+  const children: MainProcess[] = [];
   before(async () => {
     mock = await startMockOpenAI();
     mock.setDefault({ tokens: TOKENS, delayMs: TOKEN_MS, usage: null });
@@ -251,7 +198,7 @@ describe('crash recovery: another instance on the same PostgreSQL', { skip: !pro
     await db.connect();
   });
   after(async () => {
-    for (const child of children) await kill(child, 'SIGKILL');
+    for (const child of children) await killMainProcess(child, 'SIGKILL');
     await db.end();
     await mock.close();
     await data.close();
@@ -268,7 +215,7 @@ describe('crash recovery: another instance on the same PostgreSQL', { skip: !pro
 
   /** The first instance, streaming a reply for 1.5 s at least; with a reader of its stored row. */
   async function firstInstanceStreaming() {
-    const first = await spawnServer({ ...env(), INSTANCE_ID: 'crash-first' });
+    const first = await startMainProcess({ ...env(), INSTANCE_ID: 'crash-first' });
     children.push(first);
     const api = client(first.url);
     const user = await registerUser(api);
@@ -305,17 +252,17 @@ describe('crash recovery: another instance on the same PostgreSQL', { skip: !pro
   it('a second instance leaves a live instance’s reply alone, and recovers it once that one has been silent STALE_TURN_SECONDS', async () => {
     const { first, stream, row } = await firstInstanceStreaming();
     // Started while the first streams: its start-up recovery runs with the reply alive.
-    const second = await spawnServer({ ...env(), INSTANCE_ID: 'crash-second' });
+    const second = await startMainProcess({ ...env(), INSTANCE_ID: 'crash-second' });
     children.push(second);
     assert.equal((await row()).status, 'streaming', 'the start-up of another instance left a live reply alone');
     const beforeKill = await row();
     assert.deepEqual([beforeKill.status, beforeKill.instance_id], ['streaming', 'crash-first']);
-    await kill(first, 'SIGKILL');
+    await killMainProcess(first, 'SIGKILL');
     assert.equal((await row()).status, 'streaming', 'a reply silent for less than STALE_TURN_SECONDS is left streaming');
     await stream.done;
     const recovered = await untilRecovered(row, beforeKill.updated_at);
     assertSavedPrefix('seed 002', recovered.content, stream.seen());
-    await kill(second, 'SIGTERM');
+    await killMainProcess(second, 'SIGTERM');
     assert.equal(second.process.exitCode, 0, second.output());
   });
 
@@ -323,15 +270,15 @@ describe('crash recovery: another instance on the same PostgreSQL', { skip: !pro
     const { first, stream, row } = await firstInstanceStreaming();
     const beforeKill = await row();
     assert.deepEqual([beforeKill.status, beforeKill.instance_id], ['streaming', 'crash-first']);
-    await kill(first, 'SIGKILL');
+    await killMainProcess(first, 'SIGKILL');
     await stream.done;
     // A reply is cut only once its last beat is 2 s old: by the new process's start-up if it
     // took that long to start, else by its periodic recovery afterwards.
-    const second = await spawnServer({ ...env(), INSTANCE_ID: 'crash-second' });
+    const second = await startMainProcess({ ...env(), INSTANCE_ID: 'crash-second' });
     children.push(second);
     const recovered = await untilRecovered(row, beforeKill.updated_at);
     assertSavedPrefix('seed 002', recovered.content, stream.seen());
-    await kill(second, 'SIGTERM');
+    await killMainProcess(second, 'SIGTERM');
     assert.equal(second.process.exitCode, 0, second.output());
   });
 });

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { TurnHeartbeat } from '../../src/core/chat/heartbeat.ts';
 import { recoverInterruptedTurns } from '../../src/core/chat/recovery.ts';
 import { newId } from '../../src/core/ids.ts';
-import { type Database, openDatabase } from '../../src/db/client.ts';
-import { conversations, type MessageStatus, messages, users } from '../../src/db/schema.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { type MessageStatus, messages } from '../../src/db/schema.ts';
+import { useDatabase } from '../support/fixture.ts';
 
 /** A live turn's text as the engine keeps it: appended to as tokens arrive. */
 class Source {
@@ -14,42 +13,26 @@ class Source {
 }
 
 describe('heartbeat: partial replies saved while they stream', () => {
-  let data: TestServer;
-  let database: Database;
-  let conversationId: string;
-  before(async () => {
-    // A server started and stopped once provides a migrated database (folder or PostgreSQL).
-    data = await startTestServer();
-    await data.stop();
-    database = await openDatabase({ databaseUrl: data.databaseUrl, dataDir: data.dataDir });
-    const userId = newId();
-    conversationId = newId();
-    await database.db.insert(users).values({ id: userId, email: `${userId}@example.test`, passwordHash: 'x' });
-    await database.db.insert(conversations).values({ id: conversationId, userId, model: 'echo' });
-  });
-  after(async () => {
-    await database.close();
-    await data.close();
-  });
+  const fx = useDatabase();
 
   async function reply(opts: { status?: MessageStatus; content?: string; ageSeconds?: number; instanceId?: string | null } = {}) {
     const id = newId();
-    await database.db.insert(messages).values({
+    await fx.database.db.insert(messages).values({
       id,
-      conversationId,
+      conversationId: fx.conversationId,
       role: 'assistant',
       content: opts.content ?? '',
       status: opts.status ?? 'streaming',
       instanceId: opts.instanceId ?? null,
     });
-    await database.db
+    await fx.database.db
       .update(messages)
       .set({ updatedAt: sql`now() - ${opts.ageSeconds ?? 0}::double precision * interval '1 second'` })
       .where(eq(messages.id, id));
     return id;
   }
   const rows = async (ids: string[]) => {
-    const found = await database.db
+    const found = await fx.database.db
       .select({
         id: messages.id,
         content: messages.content,
@@ -67,7 +50,7 @@ describe('heartbeat: partial replies saved while they stream', () => {
     const sa = new Source();
     const sb = new Source();
     sb.text = 'kept';
-    const heartbeat = new TurnHeartbeat({ db: database.db, intervalMs: 60_000 });
+    const heartbeat = new TurnHeartbeat({ db: fx.database.db, intervalMs: 60_000 });
     heartbeat.add(a, sa);
     heartbeat.add(b, sb);
     try {
@@ -96,7 +79,7 @@ describe('heartbeat: partial replies saved while they stream', () => {
     const id = await reply({ ageSeconds: 120 });
     const source = new Source();
     // Refreshing alone is due only after a minute; saving text every 40 ms.
-    const heartbeat = new TurnHeartbeat({ db: database.db, intervalMs: 60_000, saveMs: 40 });
+    const heartbeat = new TurnHeartbeat({ db: fx.database.db, intervalMs: 60_000, saveMs: 40 });
     heartbeat.add(id, source);
     try {
       await new Promise((r) => setTimeout(r, 300));
@@ -119,7 +102,7 @@ describe('heartbeat: partial replies saved while they stream', () => {
     const sFinished = new Source();
     sFinished.text = 'The final';
     const sRacing = new Source();
-    const heartbeat = new TurnHeartbeat({ db: database.db, intervalMs: 60_000 });
+    const heartbeat = new TurnHeartbeat({ db: fx.database.db, intervalMs: 60_000 });
     heartbeat.add(finished, sFinished);
     heartbeat.add(racing, sRacing);
     try {
@@ -133,7 +116,7 @@ describe('heartbeat: partial replies saved while they stream', () => {
       // waits for it, then finds the reply no longer streaming.
       sRacing.text = 'Partial';
       let beat: Promise<void> | undefined;
-      await database.db.transaction(async (tx) => {
+      await fx.database.db.transaction(async (tx) => {
         await tx.update(messages).set({ content: 'Partial, then whole.', status: 'complete' }).where(eq(messages.id, racing));
         beat = heartbeat.beat();
         await new Promise((r) => setTimeout(r, 200));
@@ -153,7 +136,7 @@ describe('heartbeat: partial replies saved while they stream', () => {
     const legacy = await reply({ instanceId: null });
     const staleOther = await reply({ instanceId: 'instance-b', ageSeconds: 120 });
     const mineDone = await reply({ status: 'complete', content: 'done', instanceId: 'instance-a' });
-    const count = await recoverInterruptedTurns(database.db, { staleSeconds: 60, instanceId: 'instance-a' });
+    const count = await recoverInterruptedTurns(fx.database.db, { staleSeconds: 60, instanceId: 'instance-a' });
     assert.equal(count, 2);
     const found = await rows([mine, other, legacy, staleOther, mineDone]);
     assert.deepEqual(
@@ -161,10 +144,10 @@ describe('heartbeat: partial replies saved while they stream', () => {
       ['incomplete', 'streaming', 'streaming', 'incomplete', 'complete'],
     );
     assert.equal(found[0].content, 'mine so far', 'what was saved is kept');
-    const [meta] = await database.db.select({ metadata: messages.metadata }).from(messages).where(eq(messages.id, mine));
+    const [meta] = await fx.database.db.select({ metadata: messages.metadata }).from(messages).where(eq(messages.id, mine));
     assert.equal(meta.metadata.stop_reason, 'interrupted');
     // The periodic recovery (no instance id) leaves fresh replies of any instance alone.
     await reply({ instanceId: 'instance-a' });
-    assert.equal(await recoverInterruptedTurns(database.db, { staleSeconds: 60 }), 0);
+    assert.equal(await recoverInterruptedTurns(fx.database.db, { staleSeconds: 60 }), 0);
   });
 });

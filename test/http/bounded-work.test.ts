@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createConversation, registerUser, type TestUser } from '../support/factories.ts';
-import { client, type Client } from '../support/http.ts';
-import { startMockOpenAI, type MockOpenAI } from '../support/mock-openai.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { describe, it } from 'node:test';
+import { createConversation } from '../support/factories.ts';
+import { useTestServer } from '../support/fixture.ts';
+import { randomWord } from '../support/random-text.ts';
 import { openSocket } from '../support/ws.ts';
 
 // No single request within the body limits may stall the process: the heaviest ones are
 // answered (or refused in their surface's shape), and /healthz answers while they run.
 
 const CAP = 100_000;
-
-/** One "word" of random letters: the tokenizer's worst case, and no cache helps it. */
-function randomWord(length: number, seed: number): string {
-  let state = seed;
-  const chars = new Array<string>(length);
-  for (let i = 0; i < length; i++) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    chars[i] = String.fromCharCode(97 + (state % 26));
-  }
-  return chars.join('');
-}
 
 /** Ten messages of one 100,000-character word each: about a mebibyte, the most the body limit lets through. */
 const heaviestMessages = () =>
@@ -34,43 +22,30 @@ function assertOpenAIError(res: { status: number; body: any; text: string }, sta
 }
 
 describe('bounded work per request', () => {
-  let mock: MockOpenAI;
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    mock = await startMockOpenAI();
-    server = await startTestServer({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: mock.url } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
-  });
+  const fx = useTestServer({ upstream: 'openai' });
 
   it('refuses a 1 MiB one-word message on /v1/chat/completions in OpenAI’s shape', async () => {
     const word = 'a'.repeat(1_048_000);
     for (const stream of [false, true]) {
-      const res = await api.post('/v1/chat/completions', { model: 'echo', stream, messages: [{ role: 'user', content: word }] }, { token: user.token });
+      const res = await fx.api.post('/v1/chat/completions', { model: 'echo', stream, messages: [{ role: 'user', content: word }] }, { token: fx.user.token });
       assertOpenAIError(res, 400);
       assert.equal(res.body.error.param, 'messages.0.content');
     }
     const parts = Array.from({ length: 11 }, (_, i) => ({ type: 'text', text: randomWord(CAP / 10, i) }));
-    const split = await api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: parts }] }, { token: user.token });
+    const split = await fx.api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: parts }] }, { token: fx.user.token });
     assertOpenAIError(split, 400);
     assert.match(split.body.error.message, /100000/);
   });
 
   // The timeout only ends a run that would otherwise wait for minutes on a stalled process.
   it('keeps /healthz answering while a mebibyte of one-word messages is estimated and sent upstream', { timeout: 120_000 }, async () => {
-    const before = mock.requests.length;
-    mock.enqueue({ hang: true });
+    const before = fx.mock.requests.length;
+    fx.mock.enqueue({ hang: true });
     const abort = new AbortController();
     let settled = false;
-    const completion = fetch(`${server.url}/v1/chat/completions`, {
+    const completion = fetch(`${fx.server.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.user.token}` },
       body: JSON.stringify({ model: 'gpt-4o', messages: heaviestMessages() }),
       signal: abort.signal,
     })
@@ -80,13 +55,13 @@ describe('bounded work per request', () => {
       });
     // The budget check estimates the whole prompt before the provider is called: once the
     // upstream has the request, that work is done, and the request is still open.
-    while (mock.requests.length === before) {
-      const health = await api.get('/healthz');
+    while (fx.mock.requests.length === before) {
+      const health = await fx.api.get('/healthz');
       assert.equal(health.status, 200);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    assert.equal(mock.requests.at(-1)?.body.messages.length, 10);
-    const health = await api.get('/healthz');
+    assert.equal(fx.mock.requests.at(-1)?.body.messages.length, 10);
+    const health = await fx.api.get('/healthz');
     assert.equal(health.status, 200);
     assert.equal(settled, false, 'the completion is still waiting for its upstream');
     abort.abort();
@@ -98,7 +73,7 @@ describe('bounded work per request', () => {
     const last = messages.at(-2)?.content ?? '';
     const body = { model: 'echo', messages: messages.slice(0, -1) };
 
-    const whole = await api.post('/v1/chat/completions', body, { token: user.token });
+    const whole = await fx.api.post('/v1/chat/completions', body, { token: fx.user.token });
     assert.equal(whole.status, 200, whole.text.slice(0, 200));
     assert.equal(whole.body.choices[0].message.content, `Echo: ${last}`);
     const { prompt_tokens, completion_tokens } = whole.body.usage;
@@ -106,9 +81,9 @@ describe('bounded work per request', () => {
     assert.ok(prompt_tokens > (9 * CAP) / 8 && prompt_tokens < 9 * CAP * 2, `${prompt_tokens} prompt tokens`);
     assert.ok(completion_tokens > CAP / 8 && completion_tokens < CAP * 2, `${completion_tokens} completion tokens`);
 
-    const res = await fetch(`${server.url}/v1/chat/completions`, {
+    const res = await fetch(`${fx.server.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${fx.user.token}` },
       body: JSON.stringify({ ...body, stream: true }),
     });
     assert.equal(res.status, 200);
@@ -116,7 +91,7 @@ describe('bounded work per request', () => {
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value, { stream: true });
     // The reply is streaming: the process still serves other requests.
-    assert.equal((await api.get('/healthz')).status, 200);
+    assert.equal((await fx.api.get('/healthz')).status, 200);
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
     const events = text.split('\n\n').filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]');
     const content = events.map((e) => JSON.parse(e.slice(6)).choices[0]?.delta?.content ?? '').join('');
@@ -127,16 +102,16 @@ describe('bounded work per request', () => {
 
   it('echoes a message ending in a long run of whitespace', async () => {
     const content = `tail${' '.repeat(CAP - 10)}`;
-    const res = await api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content }] }, { token: user.token });
+    const res = await fx.api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content }] }, { token: fx.user.token });
     assert.equal(res.status, 200, res.text.slice(0, 200));
     assert.equal(res.body.choices[0].message.content, 'Echo: tail');
   });
 
   it('counts special-token markers in a message instead of failing', async () => {
-    const res = await api.post(
+    const res = await fx.api.post(
       '/v1/chat/completions',
       { model: 'echo', messages: [{ role: 'user', content: 'say <|endoftext|> twice' }] },
-      { token: user.token },
+      { token: fx.user.token },
     );
     assert.equal(res.status, 200, res.text);
     assert.equal(res.body.choices[0].message.content, 'Echo: say <|endoftext|> twice');
@@ -144,41 +119,41 @@ describe('bounded work per request', () => {
   });
 
   it('seed 000: answers a 100,000-character word and refuses one character more (422)', async () => {
-    const id = await createConversation(api, user.token, { title: 'Bounded', model: 'echo' });
+    const id = await createConversation(fx.api, fx.user.token, { title: 'Bounded', model: 'echo' });
     const word = randomWord(CAP, 99);
-    const sent = await api.post(`/api/v1/conversations/${id}/messages`, { content: word }, { token: user.token });
+    const sent = await fx.api.post(`/api/v1/conversations/${id}/messages`, { content: word }, { token: fx.user.token });
     assert.equal(sent.status, 200, sent.text.slice(0, 200));
     assert.equal(sent.body.assistant_message.content, `Echo: ${word}`);
     assert.equal(sent.body.assistant_message.metadata.usage_estimated, true);
-    const refused = await api.post(`/api/v1/conversations/${id}/messages`, { content: `${word}x` }, { token: user.token });
+    const refused = await fx.api.post(`/api/v1/conversations/${id}/messages`, { content: `${word}x` }, { token: fx.user.token });
     assert.equal(refused.status, 422);
     assert.deepEqual(refused.body.detail[0].loc, ['body', 'content']);
   });
 
   it('seed 001: refuses a message or a history item over the cap (422)', async () => {
-    const assistant = await api.post('/api/v1/assistants', { name: 'Bounded', model: 'echo' }, { token: user.token });
+    const assistant = await fx.api.post('/api/v1/assistants', { name: 'Bounded', model: 'echo' }, { token: fx.user.token });
     assert.equal(assistant.status, 201, assistant.text);
     const long = 'y'.repeat(CAP + 1);
-    const message = await api.post('/api/v1/chat/stream', { assistant_id: assistant.body.id, message: long }, { token: user.token });
+    const message = await fx.api.post('/api/v1/chat/stream', { assistant_id: assistant.body.id, message: long }, { token: fx.user.token });
     assert.equal(message.status, 422);
     assert.deepEqual(message.body.detail[0].loc, ['body', 'message']);
-    const history = await api.post(
+    const history = await fx.api.post(
       '/api/v1/chat/stream',
       { assistant_id: assistant.body.id, message: 'hi', history: [{ role: 'user', content: long }] },
-      { token: user.token },
+      { token: fx.user.token },
     );
     assert.equal(history.status, 422);
     assert.equal(history.body.detail[0].loc[1], 'history');
   });
 
   it('seed 002: refuses a message over the cap on /v1/chat/stream (400)', async () => {
-    const res = await api.post('/v1/chat/stream', { model: 'echo', messages: [{ role: 'user', content: 'z'.repeat(CAP + 1) }] }, { token: user.token });
+    const res = await fx.api.post('/v1/chat/stream', { model: 'echo', messages: [{ role: 'user', content: 'z'.repeat(CAP + 1) }] }, { token: fx.user.token });
     assert.equal(res.status, 400);
     assert.deepEqual(res.body.detail[0].loc, ['body', 'messages', 0, 'content']);
   });
 
   it('seed 002: bounds prompt preview variables and the filled-in text (422)', async () => {
-    const preview = (body: Record<string, unknown>) => api.post('/api/chat/prompts/preview', { model: 'echo', ...body }, { token: user.token });
+    const preview = (body: Record<string, unknown>) => fx.api.post('/api/chat/prompts/preview', { model: 'echo', ...body }, { token: fx.user.token });
     const tooLongValue = await preview({ content: 'About {topic}', variables: { topic: 'v'.repeat(CAP + 1) } });
     assert.equal(tooLongValue.status, 422);
     assert.deepEqual(tooLongValue.body.detail[0].loc.slice(0, 2), ['body', 'variables']);
@@ -199,15 +174,15 @@ describe('bounded work per request', () => {
   });
 
   it('seed 003: refuses content over the cap in the envelope (422), and over the socket with an error frame', async () => {
-    const created = await api.post('/api/chat/session', { title: 'Bounded' }, { token: user.token });
+    const created = await fx.api.post('/api/chat/session', { title: 'Bounded' }, { token: fx.user.token });
     assert.equal(created.status, 200, created.text);
     const sessionId = created.body.data.session_id;
-    const refused = await api.post('/api/chat/message', { session_id: sessionId, content: 'q'.repeat(CAP + 1) }, { token: user.token });
+    const refused = await fx.api.post('/api/chat/message', { session_id: sessionId, content: 'q'.repeat(CAP + 1) }, { token: fx.user.token });
     assert.equal(refused.status, 422);
     assert.equal(refused.body.code, 422);
     assert.deepEqual(refused.body.data[0].loc, ['body', 'content']);
 
-    const socket = await openSocket(server.url, sessionId, { token: user.token });
+    const socket = await openSocket(fx.server.url, sessionId, { token: fx.user.token });
     try {
       socket.send({ type: 'message', content: 'q'.repeat(CAP + 1) });
       const error = await socket.waitFor((f) => f.type === 'error');

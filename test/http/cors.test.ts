@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createConversation, registerUser, type TestUser } from '../support/factories.ts';
-import { client, type Client } from '../support/http.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { describe, it } from 'node:test';
+import { createConversation } from '../support/factories.ts';
+import { useTestServer } from '../support/fixture.ts';
 
 const ORIGIN = 'https://chat.example.org';
 const EXPOSED = ['x-session-id', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
@@ -44,19 +43,11 @@ async function streamed(url: string, body: unknown, token: string, accept?: stri
 }
 
 describe('CORS with CORS_ORIGINS unset (any origin)', () => {
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(() => server.close());
+  const fx = useTestServer();
 
   for (const [surface, method, path] of SURFACES) {
     it(`answers the preflight of ${surface} (${method} ${path})`, async () => {
-      const res = await preflight(server.url + path, method);
+      const res = await preflight(fx.server.url + path, method);
       assert.equal(res.status, 204, await res.text());
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
       assert.ok((res.headers.get('access-control-allow-methods') ?? '').split(/\s*,\s*/).includes(method));
@@ -68,20 +59,20 @@ describe('CORS with CORS_ORIGINS unset (any origin)', () => {
   }
 
   it('exposes the session, rate-limit and retry headers on ordinary responses', async () => {
-    const res = await api.get('/api/v1/models', { token: user.token, headers: { origin: ORIGIN } });
+    const res = await fx.api.get('/api/v1/models', { token: fx.user.token, headers: { origin: ORIGIN } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('access-control-allow-origin'), '*');
     assertExposes(res.headers, 'GET /api/v1/models');
   });
 
   it('carries the CORS headers on errors: 401, 404, 422', async () => {
-    const unauthorized = await api.get('/api/v1/conversations', { headers: { origin: ORIGIN } });
+    const unauthorized = await fx.api.get('/api/v1/conversations', { headers: { origin: ORIGIN } });
     assert.equal(unauthorized.status, 401);
-    const notFound = await api.get('/api/v1/no-such-thing', { token: user.token, headers: { origin: ORIGIN } });
+    const notFound = await fx.api.get('/api/v1/no-such-thing', { token: fx.user.token, headers: { origin: ORIGIN } });
     assert.equal(notFound.status, 404);
-    const invalid = await api.post('/api/v1/conversations', { title: 42 }, { token: user.token, headers: { origin: ORIGIN } });
+    const invalid = await fx.api.post('/api/v1/conversations', { title: 42 }, { token: fx.user.token, headers: { origin: ORIGIN } });
     assert.equal(invalid.status, 422);
-    const openaiUnauthorized = await api.post('/v1/chat/completions', { model: 'echo', messages: [] }, { headers: { origin: ORIGIN } });
+    const openaiUnauthorized = await fx.api.post('/v1/chat/completions', { model: 'echo', messages: [] }, { headers: { origin: ORIGIN } });
     assert.equal(openaiUnauthorized.status, 401);
     for (const res of [unauthorized, notFound, invalid, openaiUnauthorized]) {
       assert.equal(res.headers.get('access-control-allow-origin'), '*', `status ${res.status}`);
@@ -90,14 +81,14 @@ describe('CORS with CORS_ORIGINS unset (any origin)', () => {
   });
 
   it('carries the CORS headers on every stream written straight to the socket', async () => {
-    const conversation = await createConversation(api, user.token);
-    const assistant = await api.post('/api/v1/assistants', { name: 'CORS helper', model: 'echo' }, { token: user.token });
+    const conversation = await createConversation(fx.api, fx.user.token);
+    const assistant = await fx.api.post('/api/v1/assistants', { name: 'CORS helper', model: 'echo' }, { token: fx.user.token });
     assert.equal(assistant.status, 201, assistant.text);
     const streams = {
-      'seed 001 NDJSON': await streamed(`${server.url}/api/v1/chat/stream`, { assistant_id: assistant.body.id, message: 'hi' }, user.token),
-      'seed 001 SSE': await streamed(`${server.url}/api/v1/chat/stream`, { assistant_id: assistant.body.id, message: 'hi' }, user.token, 'text/event-stream'),
-      'seed 002 SSE': await streamed(`${server.url}/v1/chat/stream`, { model: 'echo', stream: true, messages: [{ role: 'user', content: 'hi' }] }, user.token),
-      'OpenAI SSE': await streamed(`${server.url}/v1/chat/completions`, { model: 'echo', stream: true, messages: [{ role: 'user', content: 'hi' }] }, user.token),
+      'seed 001 NDJSON': await streamed(`${fx.server.url}/api/v1/chat/stream`, { assistant_id: assistant.body.id, message: 'hi' }, fx.user.token),
+      'seed 001 SSE': await streamed(`${fx.server.url}/api/v1/chat/stream`, { assistant_id: assistant.body.id, message: 'hi' }, fx.user.token, 'text/event-stream'),
+      'seed 002 SSE': await streamed(`${fx.server.url}/v1/chat/stream`, { model: 'echo', stream: true, messages: [{ role: 'user', content: 'hi' }] }, fx.user.token),
+      'OpenAI SSE': await streamed(`${fx.server.url}/v1/chat/completions`, { model: 'echo', stream: true, messages: [{ role: 'user', content: 'hi' }] }, fx.user.token),
     };
     for (const [name, res] of Object.entries(streams)) {
       assert.equal(res.status, 200, `${name}: ${res.text}`);
@@ -111,10 +102,10 @@ describe('CORS with CORS_ORIGINS unset (any origin)', () => {
     assert.match(streams['seed 002 SSE'].text, /\[DONE\]/);
 
     // Seed 000's re-attach stream, after a turn.
-    const sent = await api.post(`/api/v1/conversations/${conversation}/messages`, { content: 'hello' }, { token: user.token });
+    const sent = await fx.api.post(`/api/v1/conversations/${conversation}/messages`, { content: 'hello' }, { token: fx.user.token });
     assert.equal(sent.status, 200, sent.text);
-    const reattach = await fetch(`${server.url}/api/v1/conversations/${conversation}/stream`, {
-      headers: { origin: ORIGIN, authorization: `Bearer ${user.token}` },
+    const reattach = await fetch(`${fx.server.url}/api/v1/conversations/${conversation}/stream`, {
+      headers: { origin: ORIGIN, authorization: `Bearer ${fx.user.token}` },
     });
     await reattach.text();
     assert.equal(reattach.status, 200);
@@ -125,23 +116,15 @@ describe('CORS with CORS_ORIGINS unset (any origin)', () => {
 
 describe('CORS with CORS_ORIGINS set to a list', () => {
   const allowed = ['https://app.example.com', 'http://localhost:5173'];
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    // One model call a minute, so the second is refused with 429.
-    server = await startTestServer({ env: { CORS_ORIGINS: allowed.join(', '), RATE_LIMIT_FREE_RPM: '1' } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(() => server.close());
+  // One model call a minute, so the second is refused with 429.
+  const fx = useTestServer({ env: { CORS_ORIGINS: allowed.join(', '), RATE_LIMIT_FREE_RPM: '1' } });
 
   it('allows each listed origin, by name, and varies on Origin', async () => {
     for (const origin of allowed) {
-      const pre = await preflight(`${server.url}/v1/chat/completions`, 'POST', origin);
+      const pre = await preflight(`${fx.server.url}/v1/chat/completions`, 'POST', origin);
       assert.equal(pre.status, 204);
       assert.equal(pre.headers.get('access-control-allow-origin'), origin);
-      const res = await api.get('/api/v1/models', { token: user.token, headers: { origin } });
+      const res = await fx.api.get('/api/v1/models', { token: fx.user.token, headers: { origin } });
       assert.equal(res.headers.get('access-control-allow-origin'), origin);
       assert.match(res.headers.get('vary') ?? '', /origin/i);
       assertExposes(res.headers, origin);
@@ -150,19 +133,19 @@ describe('CORS with CORS_ORIGINS set to a list', () => {
 
   it('gives a foreign origin no Access-Control-Allow-Origin, on preflights and requests alike', async () => {
     const foreign = 'https://evil.example.net';
-    const pre = await preflight(`${server.url}/api/v1/conversations`, 'POST', foreign);
+    const pre = await preflight(`${fx.server.url}/api/v1/conversations`, 'POST', foreign);
     assert.equal(pre.headers.get('access-control-allow-origin'), null);
-    const res = await api.get('/api/v1/models', { token: user.token, headers: { origin: foreign } });
+    const res = await fx.api.get('/api/v1/models', { token: fx.user.token, headers: { origin: foreign } });
     assert.equal(res.status, 200, 'the server still answers: the browser is what withholds it');
     assert.equal(res.headers.get('access-control-allow-origin'), null);
   });
 
   it('carries the CORS headers on a 429, with Retry-After readable by the page', async () => {
-    const conversation = await createConversation(api, user.token);
+    const conversation = await createConversation(fx.api, fx.user.token);
     const headers = { origin: allowed[0] };
-    const first = await api.post(`/api/v1/conversations/${conversation}/messages`, { content: 'one' }, { token: user.token, headers });
+    const first = await fx.api.post(`/api/v1/conversations/${conversation}/messages`, { content: 'one' }, { token: fx.user.token, headers });
     assert.equal(first.status, 200, first.text);
-    const second = await api.post(`/api/v1/conversations/${conversation}/messages`, { content: 'two' }, { token: user.token, headers });
+    const second = await fx.api.post(`/api/v1/conversations/${conversation}/messages`, { content: 'two' }, { token: fx.user.token, headers });
     assert.equal(second.status, 429, second.text);
     assert.ok(second.headers.get('retry-after'));
     assert.equal(second.headers.get('access-control-allow-origin'), allowed[0]);

@@ -2,19 +2,17 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { PrometheusMetrics } from '../../src/core/metrics/prometheus-metrics.ts';
 import { providerFailureReporter } from '../../src/core/metrics/provider-errors.ts';
 import { createSession } from '../http/aichat/helpers.ts';
 import { createConversation, registerUser, type TestUser } from '../support/factories.ts';
-import { type Client, client, type HttpResult } from '../support/http.ts';
-import { type MockAnthropic, startMockAnthropic } from '../support/mock-anthropic.ts';
-import { type MockOpenAI, startMockOpenAI } from '../support/mock-openai.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { useTestServer } from '../support/fixture.ts';
+import type { Client, HttpResult } from '../support/http.ts';
+import { unusedPort } from '../support/ports.ts';
 import { openSocket } from '../support/ws.ts';
 
 // Distinctive keys, so a test can tell whether any of one leaked into a reply.
@@ -58,15 +56,6 @@ async function metricCount(api: Client, provider: string, kind: string): Promise
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** An HTTPS server with a self-signed certificate made for this run; null where openssl is missing. */
 async function selfSignedServer(): Promise<{ server: HttpsServer; origin: string; dir: string } | null> {
   const dir = mkdtempSync(path.join(tmpdir(), 'parley-tls-'));
@@ -89,25 +78,22 @@ async function selfSignedServer(): Promise<{ server: HttpsServer; origin: string
 }
 
 describe('providers that are never reached', () => {
-  let server: TestServer;
-  let api: Client;
   let refusedUrl: string;
   let tls: Awaited<ReturnType<typeof selfSignedServer>>;
-  before(async () => {
-    refusedUrl = `http://127.0.0.1:${await closedPort()}/v1`;
-    tls = await selfSignedServer();
-    server = await startTestServer({
-      env: {
+  const fx = useTestServer({
+    user: false,
+    env: async () => {
+      refusedUrl = `http://127.0.0.1:${await unusedPort()}/v1`;
+      tls = await selfSignedServer();
+      return {
         OPENAI_API_KEY: OPENAI_KEY,
         OPENAI_BASE_URL: refusedUrl,
         ANTHROPIC_API_KEY: ANTHROPIC_KEY,
         ANTHROPIC_BASE_URL: tls?.origin ?? 'https://127.0.0.1:1',
-      },
-    });
-    api = client(server.url);
+      };
+    },
   });
   after(async () => {
-    await server.close();
     if (tls) {
       await new Promise<void>((resolve) => tls!.server.close(() => resolve()));
       rmSync(tls.dir, { recursive: true, force: true });
@@ -115,167 +101,142 @@ describe('providers that are never reached', () => {
   });
 
   it('names a refused connection and its address, answers 502 on seed 000 and OpenAI, and charges nothing', async () => {
-    const user = await registerUser(api);
-    const before = await metricCount(api, 'openai', 'connection_refused');
-    const id = await createConversation(api, user.token, { title: 't', model: 'gpt-4o' });
-    const res = await ask(api, user, id);
+    const user = await registerUser(fx.api);
+    const before = await metricCount(fx.api, 'openai', 'connection_refused');
+    const id = await createConversation(fx.api, user.token, { title: 't', model: 'gpt-4o' });
+    const res = await ask(fx.api, user, id);
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, `The openai provider refused the connection (${refusedUrl})`);
     assertNoKey(res);
-    const reply = await storedReply(api, user, id);
+    const reply = await storedReply(fx.api, user, id);
     assert.equal(reply.status, 'error');
     assert.equal(reply.metadata.error, res.body.detail);
 
-    const completion = await askOpenAI(api, user, 'gpt-4o');
+    const completion = await askOpenAI(fx.api, user, 'gpt-4o');
     assert.equal(completion.status, 502, completion.text);
     assert.equal(completion.body.error.message, `The openai provider refused the connection (${refusedUrl})`);
     assertNoKey(completion);
 
-    const usage = await usageOf(api, user, 'gpt-4o');
+    const usage = await usageOf(fx.api, user, 'gpt-4o');
     assert.deepEqual(
       { prompt: usage.prompt_tokens, completion: usage.completion_tokens, cost: usage.cost_usd, requests: usage.requests },
       { prompt: 0, completion: 0, cost: 0, requests: 2 },
       'both calls are recorded, with nothing charged',
     );
-    assert.equal(await metricCount(api, 'openai', 'connection_refused'), before + 2);
+    assert.equal(await metricCount(fx.api, 'openai', 'connection_refused'), before + 2);
   });
 
   it('names a TLS failure with its code on seed 002, and charges nothing', async (t) => {
     if (!tls) return t.skip('openssl is not available to make a certificate');
-    const user = await registerUser(api);
-    const res = await askSeed002(api, user, 'claude-haiku-4-5');
+    const user = await registerUser(fx.api);
+    const res = await askSeed002(fx.api, user, 'claude-haiku-4-5');
     assert.equal(res.status, 502, res.text);
     assert.match(res.body.detail, /^The anthropic provider failed the TLS handshake \(https:\/\/127\.0\.0\.1:\d+\): [A-Z_]+$/);
     assert.match(res.body.detail, /SELF_SIGNED/);
     assertNoKey(res);
-    const usage = await usageOf(api, user, 'claude-haiku-4-5');
+    const usage = await usageOf(fx.api, user, 'claude-haiku-4-5');
     assert.equal(usage.total_tokens, 0);
     assert.equal(usage.cost_usd, 0);
     assert.equal(usage.requests, 1);
-    assert.ok((await metricCount(api, 'anthropic', 'tls')) >= 1);
+    assert.ok((await metricCount(fx.api, 'anthropic', 'tls')) >= 1);
   });
 });
 
 describe('a provider whose host does not resolve, and Anthropic failures', () => {
-  let server: TestServer;
-  let api: Client;
-  let mock: MockAnthropic;
-  before(async () => {
-    mock = await startMockAnthropic();
-    server = await startTestServer({
-      env: {
-        // `.invalid` never resolves (RFC 2606): no network is touched.
-        OPENAI_API_KEY: OPENAI_KEY,
-        OPENAI_BASE_URL: 'http://parley-upstream.invalid/v1',
-        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-        ANTHROPIC_BASE_URL: mock.url,
-      },
-    });
-    api = client(server.url);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
+  const fx = useTestServer({
+    upstream: 'anthropic',
+    user: false,
+    env: {
+      // `.invalid` never resolves (RFC 2606): no network is touched.
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: 'http://parley-upstream.invalid/v1',
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    },
   });
 
   it('names a host that cannot be found, and charges nothing', async () => {
-    const user = await registerUser(api);
-    const id = await createConversation(api, user.token, { title: 't', model: 'gpt-4o-mini' });
-    const res = await ask(api, user, id);
+    const user = await registerUser(fx.api);
+    const id = await createConversation(fx.api, user.token, { title: 't', model: 'gpt-4o-mini' });
+    const res = await ask(fx.api, user, id);
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, "The openai provider's host could not be found (http://parley-upstream.invalid/v1)");
-    const usage = await usageOf(api, user, 'gpt-4o-mini');
+    const usage = await usageOf(fx.api, user, 'gpt-4o-mini');
     assert.equal(usage.total_tokens, 0);
     assert.equal(usage.requests, 1);
-    assert.ok((await metricCount(api, 'openai', 'dns')) >= 1);
+    assert.ok((await metricCount(fx.api, 'openai', 'dns')) >= 1);
   });
 
   it('says the key was rejected without repeating the provider’s message, which quotes the key', async () => {
-    const user = await registerUser(api);
-    mock.enqueue({ status: 401, errorMessage: `invalid x-api-key: ${ANTHROPIC_KEY}` });
-    const res = await askSeed002(api, user, 'claude-haiku-4-5');
+    const user = await registerUser(fx.api);
+    fx.mock.enqueue({ status: 401, errorMessage: `invalid x-api-key: ${ANTHROPIC_KEY}` });
+    const res = await askSeed002(fx.api, user, 'claude-haiku-4-5');
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, 'The anthropic provider rejected its API key (401)');
     assertNoKey(res);
   });
 
   it('passes a 429 on with its Retry-After', async () => {
-    const user = await registerUser(api);
-    mock.enqueue({ status: 429, headers: { 'retry-after': '7' } });
-    const res = await askSeed002(api, user, 'claude-haiku-4-5');
+    const user = await registerUser(fx.api);
+    fx.mock.enqueue({ status: 429, headers: { 'retry-after': '7' } });
+    const res = await askSeed002(fx.api, user, 'claude-haiku-4-5');
     assert.equal(res.status, 429, res.text);
     assert.equal(res.headers.get('retry-after'), '7');
     assert.equal(res.body.detail, 'The anthropic provider is rate limiting requests (429); retry after 7 s');
   });
 
   it('treats an event that is not JSON as a malformed stream, keeping the partial reply', async () => {
-    const user = await registerUser(api);
-    const id = await createConversation(api, user.token, { title: 't', model: 'claude-haiku-4-5' });
-    mock.enqueue({ tokens: ['Good', ' start', ' lost'], malformedAfter: 2, delayMs: 20 });
-    const res = await ask(api, user, id);
+    const user = await registerUser(fx.api);
+    const id = await createConversation(fx.api, user.token, { title: 't', model: 'claude-haiku-4-5' });
+    fx.mock.enqueue({ tokens: ['Good', ' start', ' lost'], malformedAfter: 2, delayMs: 20 });
+    const res = await ask(fx.api, user, id);
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, 'The anthropic provider sent a malformed stream (a chunk that is not valid JSON)');
-    const reply = await storedReply(api, user, id);
+    const reply = await storedReply(fx.api, user, id);
     assert.equal(reply.status, 'error');
     assert.equal(reply.content, 'Good start');
-    assert.ok((await metricCount(api, 'anthropic', 'bad_response')) >= 1);
+    assert.ok((await metricCount(fx.api, 'anthropic', 'bad_response')) >= 1);
   });
 });
 
 describe('failures of a reached OpenAI-compatible provider', () => {
-  let server: TestServer;
-  let api: Client;
-  let mock: MockOpenAI;
-  let user: TestUser;
-  before(async () => {
-    mock = await startMockOpenAI();
-    server = await startTestServer({
-      env: { OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: mock.url, PROVIDER_TIMEOUT_MS: '1000', DEFAULT_MODEL: 'gpt-4o' },
-    });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
-  });
+  const fx = useTestServer({ upstream: 'openai', env: { OPENAI_API_KEY: OPENAI_KEY, PROVIDER_TIMEOUT_MS: '1000', DEFAULT_MODEL: 'gpt-4o' } });
 
-  const conversation = () => createConversation(api, user.token, { title: 't', model: 'gpt-4o' });
+  const conversation = () => createConversation(fx.api, fx.user.token, { title: 't', model: 'gpt-4o' });
 
   it('gives up on a silent provider after PROVIDER_TIMEOUT_MS', async () => {
-    mock.enqueue({ hang: true });
-    const res = await askOpenAI(api, user, 'gpt-4o');
+    fx.mock.enqueue({ hang: true });
+    const res = await askOpenAI(fx.api, fx.user, 'gpt-4o');
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.error.message, 'The openai provider did not respond within 1000 ms');
     assert.equal(res.body.error.type, 'api_error');
   });
 
   it('says the key was rejected (401), with no key in the reply', async () => {
-    mock.enqueue({ status: 401, errorMessage: `Incorrect API key provided: ${OPENAI_KEY}` });
+    fx.mock.enqueue({ status: 401, errorMessage: `Incorrect API key provided: ${OPENAI_KEY}` });
     const id = await conversation();
-    const res = await ask(api, user, id);
+    const res = await ask(fx.api, fx.user, id);
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, 'The openai provider rejected its API key (401)');
     assertNoKey(res);
-    assertNoKey(await api.get(`/api/v1/conversations/${id}/messages`, { token: user.token }));
+    assertNoKey(await fx.api.get(`/api/v1/conversations/${id}/messages`, { token: fx.user.token }));
   });
 
   it('passes a 429 on with its Retry-After on seed 000, OpenAI and the websocket', async () => {
-    const before = await metricCount(api, 'openai', 'rate_limited');
-    mock.enqueue({ status: 429, headers: { 'retry-after': '7' } }, { status: 429, headers: { 'retry-after': '7' } });
-    const seed000 = await ask(api, user, await conversation());
+    const before = await metricCount(fx.api, 'openai', 'rate_limited');
+    fx.mock.enqueue({ status: 429, headers: { 'retry-after': '7' } }, { status: 429, headers: { 'retry-after': '7' } });
+    const seed000 = await ask(fx.api, fx.user, await conversation());
     assert.equal(seed000.status, 429, seed000.text);
     assert.equal(seed000.headers.get('retry-after'), '7');
     assert.match(seed000.body.detail, /^The openai provider is rate limiting requests \(429\); retry after 7 s$/);
-    const openai = await askOpenAI(api, user, 'gpt-4o');
+    const openai = await askOpenAI(fx.api, fx.user, 'gpt-4o');
     assert.equal(openai.status, 429, openai.text);
     assert.equal(openai.headers.get('retry-after'), '7');
     assert.equal(openai.body.error.code, 'rate_limit_exceeded');
-    assert.equal(await metricCount(api, 'openai', 'rate_limited'), before + 2);
+    assert.equal(await metricCount(fx.api, 'openai', 'rate_limited'), before + 2);
 
-    mock.enqueue({ status: 429, headers: { 'retry-after': '7' } });
-    const session = await createSession(api, user.token);
-    const socket = await openSocket(server.url, session.session_id, { token: user.token });
+    fx.mock.enqueue({ status: 429, headers: { 'retry-after': '7' } });
+    const session = await createSession(fx.api, fx.user.token);
+    const socket = await openSocket(fx.server.url, session.session_id, { token: fx.user.token });
     try {
       socket.send({ type: 'message', content: 'hello?' });
       const frame = await socket.waitFor((f) => f.type === 'error');
@@ -287,26 +248,26 @@ describe('failures of a reached OpenAI-compatible provider', () => {
   });
 
   it('names a 5xx with the provider’s own message on the OpenAI surface', async () => {
-    mock.enqueue({ status: 503, errorMessage: 'upstream overloaded' });
-    const res = await askOpenAI(api, user, 'gpt-4o');
+    fx.mock.enqueue({ status: 503, errorMessage: 'upstream overloaded' });
+    const res = await askOpenAI(fx.api, fx.user, 'gpt-4o');
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.error.message, 'The openai provider failed with 503: upstream overloaded');
   });
 
   it('treats a chunk that is not JSON as a malformed stream', async () => {
-    mock.enqueue({ tokens: ['One', ' two', ' three'], malformedAfter: 1, delayMs: 20 });
+    fx.mock.enqueue({ tokens: ['One', ' two', ' three'], malformedAfter: 1, delayMs: 20 });
     const id = await conversation();
-    const res = await ask(api, user, id);
+    const res = await ask(fx.api, fx.user, id);
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, 'The openai provider sent a malformed stream (a chunk that is not valid JSON)');
-    const reply = await storedReply(api, user, id);
+    const reply = await storedReply(fx.api, fx.user, id);
     assert.equal(reply.status, 'error');
     assert.equal(reply.content, 'One');
   });
 
   it('treats a stream that ends without finishing the reply as cut', async () => {
-    mock.enqueue({ tokens: ['Never', ' ends', ' here'], endAfter: 2 });
-    const res = await askSeed002(api, user, 'gpt-4o');
+    fx.mock.enqueue({ tokens: ['Never', ' ends', ' here'], endAfter: 2 });
+    const res = await askSeed002(fx.api, fx.user, 'gpt-4o');
     assert.equal(res.status, 502, res.text);
     assert.equal(res.body.detail, 'The openai provider closed the stream before the reply ended');
   });
@@ -314,45 +275,45 @@ describe('failures of a reached OpenAI-compatible provider', () => {
   it('answers the same status on every non-streamed surface for a failure mid-reply, the partial reply stored as error', async () => {
     const drop = () => ({ tokens: ['Part', 'ial', ' never', ' finished'], dropAfter: 2 });
     const expectPartial = async (conversationId: string) => {
-      const reply = await storedReply(api, user, conversationId);
+      const reply = await storedReply(fx.api, fx.user, conversationId);
       assert.equal(reply.status, 'error');
       assert.equal(reply.content, 'Partial');
       assert.equal(reply.metadata.error, 'The openai provider closed the stream before the reply ended');
     };
 
-    mock.enqueue(drop());
+    fx.mock.enqueue(drop());
     const seed000Id = await conversation();
-    const seed000 = await ask(api, user, seed000Id);
+    const seed000 = await ask(fx.api, fx.user, seed000Id);
     assert.equal(seed000.status, 502, seed000.text);
     assert.equal(seed000.body.detail, 'The openai provider closed the stream before the reply ended');
     await expectPartial(seed000Id);
 
-    mock.enqueue(drop());
+    fx.mock.enqueue(drop());
     const seed002Id = await conversation();
-    const seed002 = await askSeed002(api, user, 'gpt-4o', seed002Id);
+    const seed002 = await askSeed002(fx.api, fx.user, 'gpt-4o', seed002Id);
     assert.equal(seed002.status, 502, seed002.text);
     assert.equal(seed002.body.detail, 'The openai provider closed the stream before the reply ended');
     await expectPartial(seed002Id);
 
-    mock.enqueue(drop());
+    fx.mock.enqueue(drop());
     const storedId = await conversation();
-    const stored = await api.post(
+    const stored = await fx.api.post(
       '/v1/chat/completions',
       { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello?' }] },
-      { token: user.token, headers: { 'x-session-id': storedId } },
+      { token: fx.user.token, headers: { 'x-session-id': storedId } },
     );
     assert.equal(stored.status, 502, stored.text);
     assert.equal(stored.body.error.message, 'The openai provider closed the stream before the reply ended');
     await expectPartial(storedId);
 
-    mock.enqueue(drop());
-    const stateless = await askOpenAI(api, user, 'gpt-4o');
+    fx.mock.enqueue(drop());
+    const stateless = await askOpenAI(fx.api, fx.user, 'gpt-4o');
     assert.equal(stateless.status, 502, stateless.text);
     assert.equal(stateless.body.error.message, 'The openai provider closed the stream before the reply ended');
 
-    mock.enqueue(drop());
-    const session = await createSession(api, user.token);
-    const socket = await openSocket(server.url, session.session_id, { token: user.token });
+    fx.mock.enqueue(drop());
+    const session = await createSession(fx.api, fx.user.token);
+    const socket = await openSocket(fx.server.url, session.session_id, { token: fx.user.token });
     try {
       socket.send({ type: 'message', content: 'hello?' });
       const frame = await socket.waitFor((f) => f.type === 'error');

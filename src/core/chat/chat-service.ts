@@ -50,6 +50,42 @@ export class ChatService {
     return { turn: undefined, lastReply: await this.deps.messages.lastReply(conversationId) };
   }
 
+  /**
+   * A new reply to the user message `messageId` answers, as its sibling; the new branch becomes
+   * the active path. Resolves once the reply is stored as `streaming`.
+   */
+  async regenerate(actor: Actor, conversationId: string, messageId: string, input: { model?: string }): Promise<LiveTurn> {
+    const conversation = await this.deps.conversations.get(actor, conversationId);
+    const message = await this.deps.messages.inConversation(actor, conversationId, messageId);
+    if (message.role !== 'assistant') throw errors.validation('Only assistant messages can be regenerated');
+    const parent = message.parentId ? await this.deps.messages.get(actor, message.parentId).catch(() => undefined) : undefined;
+    if (parent?.role !== 'user') throw errors.validation('This message does not answer a user message');
+    return this.deps.engine.start({
+      actor,
+      conversation,
+      content: parent.content,
+      model: input.model,
+      branch: { kind: 'regenerate', userMessage: parent },
+    });
+  }
+
+  /**
+   * A new user message in place of `messageId`, as its sibling under the same parent, then a
+   * reply to it; the new branch becomes the active path.
+   */
+  async edit(actor: Actor, conversationId: string, messageId: string, input: { content: string; model?: string }): Promise<LiveTurn> {
+    const conversation = await this.deps.conversations.get(actor, conversationId);
+    const message = await this.deps.messages.inConversation(actor, conversationId, messageId);
+    if (message.role !== 'user') throw errors.validation('Only user messages can be edited');
+    return this.deps.engine.start({
+      actor,
+      conversation,
+      content: input.content,
+      model: input.model,
+      branch: { kind: 'edit', parentId: message.parentId },
+    });
+  }
+
   start(request: TurnRequest): Promise<LiveTurn> {
     return this.deps.engine.start(request);
   }

@@ -1,7 +1,8 @@
-import { and, asc, inArray, isNull } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { type MessageRole, messages } from '../../db/schema.ts';
 import type { PromptMessage, ToolCall } from '../../providers/types.ts';
+import { activePaths } from '../conversations/active-path.ts';
 import type { Conversation } from '../conversations/conversations-service.ts';
 
 /** A message as a client holding the whole chat sees it: who said what. */
@@ -47,9 +48,9 @@ const entryKey = (e: TranscriptEntry) =>
   `${e.role}\u0000${e.content}\u0000${e.toolCallId ?? ''}\u0000${e.toolCalls?.map((c) => c.id).join(',') ?? ''}`;
 
 export interface StoredTranscript {
-  /** What the model sees as history: live messages with content, oldest first. */
+  /** What the model sees as history: the active path's messages with content, oldest first. */
   entries: TranscriptEntry[];
-  /** Creation time (ms) of the newest live message, empty ones included; 0 when there is none. */
+  /** Creation time (ms) of the newest message on the active path, empty ones included; 0 when there is none. */
   lastCreatedAt: number;
 }
 
@@ -106,7 +107,7 @@ export async function loadTranscript(db: Db, conversationId: string): Promise<St
   return (await loadTranscripts(db, [conversationId])).get(conversationId) ?? { entries: [], lastCreatedAt: 0 };
 }
 
-/** The transcripts of several conversations in one query (a page of chat history). */
+/** The transcripts (active paths) of several conversations in one query (a page of chat history). */
 export async function loadTranscripts(db: Db, conversationIds: string[]): Promise<Map<string, StoredTranscript>> {
   const result = new Map<string, StoredTranscript>();
   if (conversationIds.length === 0) return result;
@@ -119,8 +120,9 @@ export async function loadTranscripts(db: Db, conversationIds: string[]): Promis
       createdAt: messages.createdAt,
     })
     .from(messages)
-    .where(and(inArray(messages.conversationId, conversationIds), isNull(messages.deletedAt)))
-    .orderBy(asc(messages.conversationId), asc(messages.createdAt), asc(messages.id));
+    .innerJoin(activePaths(sql.join(conversationIds.map((id) => sql`${id}::uuid`), sql`, `)), sql`path.id = ${messages.id}`)
+    .where(sql`${messages.deletedAt} is null`)
+    .orderBy(sql`path.conversation_id`, sql`path.depth desc`);
   for (const row of rows) {
     let transcript = result.get(row.conversationId);
     if (!transcript) {

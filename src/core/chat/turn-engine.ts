@@ -31,6 +31,12 @@ export interface TurnRequest {
   final?: PromptMessage;
   /** Stored on the new message (`tool_call_id` of a tool result). */
   finalMetadata?: Record<string, unknown>;
+  /**
+   * A turn off the active path: a new reply to a stored user message (regenerate; `content` is
+   * that message's), or a new user message under a given parent (edit). The model reads the path
+   * above it; the new branch becomes the active one.
+   */
+  branch?: { kind: 'regenerate'; userMessage: Message } | { kind: 'edit'; parentId: string | null };
 }
 
 /** Context from outside the conversation (document passages) added to a turn's prompt. */
@@ -111,7 +117,9 @@ export class TurnEngine {
     try {
       // Independent reads, so they overlap on a database server.
       const [history, context, check] = await Promise.all([
-        this.store.history(conversation.id),
+        !request.branch
+          ? this.store.history(conversation.id)
+          : this.store.historyTo(request.branch.kind === 'edit' ? request.branch.parentId : request.branch.userMessage.parentId),
         this.deps.context?.forTurn(conversation, request.content),
         this.deps.guard?.prepare(request.actor),
       ]);
@@ -124,9 +132,13 @@ export class TurnEngine {
       });
       if (request.final) prompt[prompt.length - 1] = request.final;
       check?.(estimatePromptTokens(prompt));
-      const { userMessage, assistantMessage } = await this.store.commitStart(conversation.id, request.content, model, request.finalMetadata);
+      const { branch } = request;
+      const { userMessage, assistantMessage } =
+        branch?.kind === 'regenerate'
+          ? { userMessage: branch.userMessage, assistantMessage: await this.store.commitReply(conversation.id, branch.userMessage, model) }
+          : await this.store.commitStart(conversation.id, request.content, model, request.finalMetadata, branch);
       this.heartbeat.add(assistantMessage.id, turn);
-      this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
+      if (branch?.kind !== 'regenerate') this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
       if (context?.sources.length) turn.emit({ type: 'sources', sources: context.sources });
       const run = this.run(turn, request, model, prompt, assistantMessage, context?.sources ?? []);

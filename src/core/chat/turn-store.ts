@@ -1,10 +1,11 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { conversations, messages, usageEvents } from '../../db/schema.ts';
 import type { ResolvedModel } from '../../providers/catalog.ts';
 import type { PromptMessage } from '../../providers/types.ts';
 import type { Actor } from '../actor.ts';
 import type { Message } from '../conversations/messages-service.ts';
+import { activePaths, readPathTo } from '../conversations/active-path.ts';
 import { newId } from '../ids.ts';
 import { promptMessageOf } from './transcript.ts';
 import type { TurnUsage } from './live-turn.ts';
@@ -36,20 +37,20 @@ export class TurnStore {
     this.historyQuery = db
       .select({ role: messages.role, content: messages.content, metadata: messages.metadata })
       .from(messages)
-      .where(and(eq(messages.conversationId, sql.placeholder('id')), isNull(messages.deletedAt)))
-      .orderBy(asc(messages.createdAt), asc(messages.id))
+      .innerJoin(activePaths(sql`${sql.placeholder('id')}::uuid`), sql`path.id = ${messages.id}`)
+      .where(sql`${messages.deletedAt} is null`)
+      .orderBy(sql`path.depth desc`)
       .prepare('turn_history');
   }
 
-  /** The conversation's live messages with content, oldest first. */
+  /** The conversation's active path, the messages with content, oldest first. */
   async history(conversationId: string): Promise<PromptMessage[]> {
-    const rows = await this.historyQuery.execute({ id: conversationId });
-    const prompt: PromptMessage[] = [];
-    for (const row of rows) {
-      const entry = promptMessageOf(row);
-      if (entry) prompt.push(entry);
-    }
-    return prompt;
+    return toPrompt(await this.historyQuery.execute({ id: conversationId }));
+  }
+
+  /** The path from the root to `leafId`, as the model reads it: the history of a branch started below it. */
+  async historyTo(leafId: string | null): Promise<PromptMessage[]> {
+    return toPrompt(await readPathTo(this.db, leafId));
   }
 
   /**
@@ -57,21 +58,39 @@ export class TurnStore {
    * statement: atomic without an explicit transaction, and one round trip. It is committed
    * (durably) before the model is called.
    */
-  async commitStart(conversationId: string, content: string, model: ResolvedModel, metadata: Record<string, unknown> = {}) {
+  async commitStart(
+    conversationId: string,
+    content: string,
+    model: ResolvedModel,
+    metadata: Record<string, unknown> = {},
+    branch?: { parentId: string | null },
+  ) {
     const now = new Date();
     // A millisecond later, so the reply always sorts after the message it answers.
     const later = new Date(now.getTime() + 1);
+    const userId = newId();
+    const replyId = newId();
+    // The new message follows the active leaf (read in the statement's snapshot, before the
+    // update below moves it) or, for an edit, the parent it is given; its reply becomes the leaf.
+    const parentId: SQL | string | null = branch
+      ? branch.parentId
+      : sql`(select c.active_leaf_id from conversations c where c.id = ${conversationId})`;
     const touch = this.db.$with('touch').as(
-      this.db.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, conversationId)).returning({ id: conversations.id }),
+      this.db
+        .update(conversations)
+        .set({ updatedAt: now, activeLeafId: replyId })
+        .where(eq(conversations.id, conversationId))
+        .returning({ id: conversations.id }),
     );
     const rows = await this.db
       .with(touch)
       .insert(messages)
       .values([
-        { id: newId(), conversationId, role: 'user', content, metadata, createdAt: now, updatedAt: now },
+        { id: userId, conversationId, parentId, role: 'user', content, metadata, createdAt: now, updatedAt: now },
         {
-          id: newId(),
+          id: replyId,
           conversationId,
+          parentId: userId,
           role: 'assistant',
           content: '',
           model: model.entry.id,
@@ -85,6 +104,40 @@ export class TurnStore {
     const userMessage = rows.find((m) => m.role === 'user')!;
     const assistantMessage = rows.find((m) => m.role === 'assistant')!;
     return { userMessage, assistantMessage };
+  }
+
+  /**
+   * A regenerated reply: a `streaming` reply to a stored user message, a sibling of its other
+   * replies, made the active leaf in the same statement.
+   */
+  async commitReply(conversationId: string, userMessage: Message, model: ResolvedModel): Promise<Message> {
+    const now = new Date();
+    const replyId = newId();
+    const touch = this.db.$with('touch').as(
+      this.db
+        .update(conversations)
+        .set({ updatedAt: now, activeLeafId: replyId })
+        .where(eq(conversations.id, conversationId))
+        .returning({ id: conversations.id }),
+    );
+    const [reply] = await this.db
+      .with(touch)
+      .insert(messages)
+      .values({
+        id: replyId,
+        conversationId,
+        parentId: userMessage.id,
+        role: 'assistant',
+        content: '',
+        model: model.entry.id,
+        status: 'streaming',
+        instanceId: this.instanceId,
+        // Never before the message it answers, even with a clock that went back.
+        createdAt: new Date(Math.max(now.getTime(), userMessage.createdAt.getTime() + 1)),
+        updatedAt: now,
+      })
+      .returning();
+    return reply;
   }
 
   /**
@@ -135,4 +188,13 @@ export class TurnStore {
     // A message deleted while its reply was streaming stays deleted; the row is still returned.
     return message ?? { ...placeholder, content: input.content, status: input.status };
   }
+}
+
+function toPrompt(rows: { role: Message['role']; content: string; metadata: Record<string, unknown> }[]): PromptMessage[] {
+  const prompt: PromptMessage[] = [];
+  for (const row of rows) {
+    const entry = promptMessageOf(row);
+    if (entry) prompt.push(entry);
+  }
+  return prompt;
 }

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, count, desc, eq, getTableColumns, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
 import { conversations, files, messages, users } from '../../db/schema.ts';
@@ -7,6 +7,7 @@ import type { EventBus } from '../../realtime/event-bus.ts';
 import { type Actor, isAdmin } from '../actor.ts';
 import { errors } from '../errors.ts';
 import { isUuid, newId } from '../ids.ts';
+import { normalizeTags } from './tags.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type Conversation = ConversationRow & {
@@ -43,10 +44,30 @@ export interface ListOptions {
   model?: string;
   createdFrom?: Date;
   createdTo?: Date;
+  /** Only conversations carrying every one of these tags. */
+  tags?: string[];
+  /** Only pinned (true) or only unpinned (false) conversations. */
+  pinned?: boolean;
+  /** Pinned conversations first, most recently pinned first, then the rest by activity. */
+  pinnedFirst?: boolean;
 }
 
-// Counted on read, so it is right after any insert or delete by any path.
-const messageCount = sql<number>`(select count(*)::int from "messages" m where m.conversation_id = "conversations"."id" and m.deleted_at is null)`;
+export interface ConversationPatch {
+  title?: string | null;
+  model?: string;
+  archived?: boolean;
+  systemPrompt?: string | null;
+  pinned?: boolean;
+  tags?: string[];
+}
+
+// Counted on read, so it is right after any insert or delete by any path: the active path's
+// length, what every surface shows. A walk up from the leaf, one primary-key probe per message.
+const messageCount = sql<number>`(with recursive p(id, parent_id) as (
+    select m.id, m.parent_id from "messages" m where m.id = "conversations"."active_leaf_id"
+    union all
+    select m.id, m.parent_id from "messages" m join p on m.id = p.parent_id
+  ) select count(*)::int from p join "messages" m on m.id = p.id where m.deleted_at is null)`;
 // Read with the conversation, so whether its system prompt may be shown is known without another query.
 const assistantOwnerId = sql<string | null>`(select a.owner_id from "assistants" a where a.id = "conversations"."assistant_id")`;
 
@@ -136,13 +157,15 @@ export class ConversationsService {
     if (userId !== actor.userId && !isAdmin(actor)) throw errors.forbidden();
     // An admin may name any user; an id that cannot exist has no conversations.
     if (!isUuid(userId)) return { items: [], total: 0 };
-    const where = and(...listFilters(userId, opts));
+    const filters = listFilters(userId, opts);
+    if (opts.pinnedFirst && opts.pinned === undefined) return this.listPinnedFirst(actor, filters, opts);
+    const where = and(...filters);
     const [items, [{ total }]] = await Promise.all([
       this.deps.db
         .select({ ...conversationColumns, messageCount, assistantOwnerId })
         .from(conversations)
         .where(where)
-        .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+        .orderBy(...(opts.pinned ? [desc(conversations.pinnedAt)] : []), desc(conversations.updatedAt), desc(conversations.id))
         .limit(opts.limit)
         .offset(opts.offset),
       this.deps.db.select({ total: count() }).from(conversations).where(where),
@@ -150,19 +173,60 @@ export class ConversationsService {
     return { items: items.map((c) => seenBy(actor, c)), total };
   }
 
-  async update(
-    actor: Actor,
-    id: string,
-    patch: { title?: string | null; model?: string; archived?: boolean; systemPrompt?: string | null },
-  ): Promise<Conversation> {
+  /**
+   * Pinned first, then the rest, read as two runs that each follow an index (pinned: by pin
+   * time; the rest: by activity), so a deep page never sorts the whole list: the page's offset
+   * is split between the runs by the number of pinned conversations.
+   */
+  private async listPinnedFirst(actor: Actor, filters: SQL[], opts: ListOptions): Promise<{ items: Conversation[]; total: number }> {
+    const { db } = this.deps;
+    const pinnedWhere = and(...filters, isNotNull(conversations.pinnedAt));
+    const restWhere = and(...filters, isNull(conversations.pinnedAt));
+    const [[{ pinnedTotal }], [{ restTotal }]] = await Promise.all([
+      db.select({ pinnedTotal: count() }).from(conversations).where(pinnedWhere),
+      db.select({ restTotal: count() }).from(conversations).where(restWhere),
+    ]);
+    const columns = { ...conversationColumns, messageCount, assistantOwnerId };
+    const items: Conversation[] = [];
+    if (opts.offset < pinnedTotal) {
+      items.push(
+        ...(await db
+          .select(columns)
+          .from(conversations)
+          .where(pinnedWhere)
+          .orderBy(desc(conversations.pinnedAt), desc(conversations.id))
+          .limit(opts.limit)
+          .offset(opts.offset)),
+      );
+    }
+    const wanted = opts.limit - items.length;
+    if (wanted > 0 && restTotal > 0) {
+      items.push(
+        ...(await db
+          .select(columns)
+          .from(conversations)
+          .where(restWhere)
+          .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+          .limit(wanted)
+          .offset(Math.max(0, opts.offset - pinnedTotal))),
+      );
+    }
+    return { items: items.map((c) => seenBy(actor, c)), total: pinnedTotal + restTotal };
+  }
+
+  async update(actor: Actor, id: string, patch: ConversationPatch): Promise<Conversation> {
     const current = await this.get(actor, id);
     const set: Partial<ConversationRow> = { updatedAt: new Date() };
     if (patch.title !== undefined) set.title = patch.title;
     if (patch.systemPrompt !== undefined) set.systemPrompt = patch.systemPrompt;
     if (patch.model !== undefined) set.model = this.deps.models.resolve(patch.model).entry.id;
     if (patch.archived !== undefined) set.archivedAt = patch.archived ? (current.archivedAt ?? new Date()) : null;
-    // Archiving is not activity: it keeps the conversation's place in the list.
-    if (patch.archived !== undefined && patch.title === undefined && patch.model === undefined) delete set.updatedAt;
+    // Pinning again keeps the first pin time, so re-sending `pinned: true` does not reorder the pins.
+    if (patch.pinned !== undefined) set.pinnedAt = patch.pinned ? (current.pinnedAt ?? new Date()) : null;
+    if (patch.tags !== undefined) set.tags = normalizeTags(patch.tags);
+    // Archiving, pinning and tagging are not activity: they keep the conversation's place in the list.
+    if (patch.title === undefined && patch.model === undefined && patch.systemPrompt === undefined) delete set.updatedAt;
+    if (Object.keys(set).length === 0) return current;
     const [row] = await this.deps.db.update(conversations).set(set).where(eq(conversations.id, id)).returning();
     const updated = seenBy(actor, { ...row, messageCount: current.messageCount, assistantOwnerId: current.assistantOwnerId });
     this.deps.bus.publish({ sessionId: id, event: 'session.updated', data: updated });
@@ -286,5 +350,8 @@ function listFilters(userId: string, opts: ListOptions): SQL[] {
   if (opts.model) filters.push(eq(conversations.model, opts.model));
   if (opts.createdFrom) filters.push(gte(conversations.createdAt, opts.createdFrom));
   if (opts.createdTo) filters.push(lt(conversations.createdAt, opts.createdTo));
+  // `@>` over the GIN index on tags: every given tag must be present.
+  if (opts.tags?.length) filters.push(arrayContains(conversations.tags, opts.tags));
+  if (opts.pinned !== undefined) filters.push(opts.pinned ? isNotNull(conversations.pinnedAt) : isNull(conversations.pinnedAt));
   return filters;
 }

@@ -37,19 +37,16 @@ export class PrometheusMetrics implements Metrics {
 
   constructor() {
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'parley_http_requests_total',
-      help: 'HTTP requests answered, by method, route pattern and status.',
-      labelNames: ['method', 'route', 'status'],
-      registers,
-    });
-    this.requestSeconds = new Histogram({
-      name: 'parley_http_request_duration_seconds',
-      help: 'Time from request to the end of its response (streams included), by method, route pattern and status class.',
-      labelNames: ['method', 'route', 'status_class'],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
+    const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+      new Histogram<L>({ name, help, labelNames, buckets, registers });
+    this.requests = counter('parley_http_requests_total', 'HTTP requests answered, by method, route pattern and status.', ['method', 'route', 'status']);
+    this.requestSeconds = histogram(
+      'parley_http_request_duration_seconds',
+      'Time from request to the end of its response (streams included), by method, route pattern and status class.',
+      ['method', 'route', 'status_class'],
+      REQUEST_BUCKETS,
+    );
     const readers = this.readers;
     for (const [value, { name, help }] of Object.entries(WATCHED) as Array<[WatchedValue, { name: string; help: string }]>) {
       new Gauge({
@@ -61,44 +58,30 @@ export class PrometheusMetrics implements Metrics {
         },
       });
     }
-    this.firstToken = new Histogram({
-      name: 'parley_turn_time_to_first_token_seconds',
-      help: 'Time from calling the model to its first token, by model.',
-      labelNames: ['model'],
-      buckets: FIRST_TOKEN_BUCKETS,
-      registers,
-    });
-    this.turnSeconds = new Histogram({
-      name: 'parley_turn_duration_seconds',
-      help: 'Time from calling the model to the end of its reply, by model and outcome.',
-      labelNames: ['model', 'status'],
-      buckets: TURN_BUCKETS,
-      registers,
-    });
-    this.tokens = new Counter({
-      name: 'parley_model_tokens_total',
-      help: 'Tokens recorded for model calls (turns, completions, previews, titles), by model, provider and type.',
-      labelNames: ['model', 'provider', 'type'],
-      registers,
-    });
-    this.cost = new Counter({
-      name: 'parley_model_cost_usd_total',
-      help: 'Cost in US dollars recorded for model calls, by model and provider.',
-      labelNames: ['model', 'provider'],
-      registers,
-    });
-    this.providerErrors = new Counter({
-      name: 'parley_provider_errors_total',
-      help: 'Model provider calls that failed, by provider and kind of failure.',
-      labelNames: ['kind', 'provider'],
-      registers,
-    });
-    this.refusals = new Counter({
-      name: 'parley_limit_refusals_total',
-      help: 'Requests refused with 429 by a rate limit, a login/registration/refresh throttle or the daily token budget.',
-      labelNames: ['limit'],
-      registers,
-    });
+    this.firstToken = histogram(
+      'parley_turn_time_to_first_token_seconds',
+      'Time from calling the model to its first token, by model.',
+      ['model'],
+      FIRST_TOKEN_BUCKETS,
+    );
+    this.turnSeconds = histogram(
+      'parley_turn_duration_seconds',
+      'Time from calling the model to the end of its reply, by model and outcome.',
+      ['model', 'status'],
+      TURN_BUCKETS,
+    );
+    this.tokens = counter(
+      'parley_model_tokens_total',
+      'Tokens recorded for model calls (turns, completions, previews, titles), by model, provider and type.',
+      ['model', 'provider', 'type'],
+    );
+    this.cost = counter('parley_model_cost_usd_total', 'Cost in US dollars recorded for model calls, by model and provider.', ['model', 'provider']);
+    this.providerErrors = counter('parley_provider_errors_total', 'Model provider calls that failed, by provider and kind of failure.', ['kind', 'provider']);
+    this.refusals = counter(
+      'parley_limit_refusals_total',
+      'Requests refused with 429 by a rate limit, a login/registration/refresh throttle or the daily token budget.',
+      ['limit'],
+    );
     // Every limit printed from the start, at 0: an alert on its rate needs the series before the first refusal.
     for (const limit of REFUSED_LIMITS) this.refusals.inc({ limit }, 0);
     this.stopProcessMetrics = registerProcessMetrics(this.registry);

@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
+import { presentTreeMessage } from './branch-routes.ts';
+import { branchListQuery, treeMessageSchema } from './branch-schemas.ts';
 import { presentConversation, presentMessage } from './presenters.ts';
 import * as s from './schemas.ts';
 
@@ -34,15 +36,15 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     {
       schema: {
         tags,
-        summary: 'List conversations, most recent activity first',
+        summary: 'List conversations: pinned first (most recently pinned first), then by most recent activity',
         querystring: s.conversationListQuery,
         response: s.withErrors({ 200: s.conversationListSchema }),
       },
     },
     async (request) => {
       const actor = actorOf(request);
-      const { skip, limit, archived } = request.query;
-      const { items, total } = await core.conversations.list(actor, actor.userId, { offset: skip, limit, archived });
+      const { skip, limit, archived, tag, pinned } = request.query;
+      const { items, total } = await core.conversations.list(actor, actor.userId, { offset: skip, limit, archived, tags: tag, pinned, pinnedFirst: true });
       return { items: items.map(presentConversation), total, skip, limit };
     },
   );
@@ -93,14 +95,18 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     {
       schema: {
         tags: ['messages'],
-        summary: 'List a conversation’s messages, oldest first',
+        summary: 'List a conversation’s messages (its active path, or with branch=all every branch), oldest first',
         params: s.idParams,
-        querystring: s.messageListQuery,
-        response: s.withErrors({ 200: z.array(s.messageSchema) }),
+        querystring: branchListQuery,
+        response: s.withErrors({ 200: z.array(z.union([treeMessageSchema, s.messageSchema])) }),
       },
     },
     async (request) => {
-      const { skip, limit } = request.query;
+      const { skip, limit, branch } = request.query;
+      if (branch === 'all') {
+        const { items, siblings } = await core.messages.tree(actorOf(request), request.params.id);
+        return items.map((m) => presentTreeMessage(m, siblings.get(m.id)));
+      }
       const { items } = await core.messages.list(actorOf(request), request.params.id, { offset: skip, limit });
       return items.map(presentMessage);
     },

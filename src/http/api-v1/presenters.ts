@@ -34,6 +34,9 @@ export const presentConversation = (c: Conversation) => ({
   message_count: c.messageCount,
   archived: c.archivedAt !== null,
   archived_at: c.archivedAt ? iso(c.archivedAt) : null,
+  pinned: c.pinnedAt !== null,
+  pinned_at: c.pinnedAt ? iso(c.pinnedAt) : null,
+  tags: c.tags,
   created_at: iso(c.createdAt),
   updated_at: iso(c.updatedAt),
 });

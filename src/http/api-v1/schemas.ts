@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TAG_LENGTH, MAX_TAGS } from '../../core/conversations/tags.ts';
 
 export const detailSchema = z.object({ detail: z.unknown() }).describe('Error: {"detail": message} or, for 422, a list of field errors');
 export const messageOnlySchema = z.object({ message: z.string() });
@@ -64,6 +65,9 @@ export const conversationSchema = z.object({
   message_count: z.number().int(),
   archived: z.boolean(),
   archived_at: z.string().nullable(),
+  pinned: z.boolean(),
+  pinned_at: z.string().nullable().describe('When it was pinned; pinned conversations are listed first, most recently pinned first'),
+  tags: z.array(z.string()),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -79,11 +83,35 @@ export const conversationUpdateBody = z.object({
 
 const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** One tag as a client sends it: trimmed, 1 to 50 characters, case kept. */
+const tagValue = z.string().trim().min(1).max(MAX_TAG_LENGTH);
+
 export const conversationListQuery = z.object({
   skip: z.coerce.number().int().min(0).max(1_000_000).default(0),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   archived: queryBool.default(false),
+  // Repeatable (`?tag=a&tag=b`): conversations carrying all of them.
+  tag: z
+    .union([tagValue, z.array(tagValue).max(MAX_TAGS)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : typeof v === 'string' ? [v] : v))
+    .describe('Only conversations with this tag; repeat for all of several tags'),
+  pinned: queryBool.optional().describe('Only pinned (true) or only unpinned (false) conversations'),
 });
+
+export const conversationPatchBody = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    pinned: z.boolean().optional(),
+    tags: z
+      .array(tagValue)
+      .max(MAX_TAGS)
+      .optional()
+      .describe(`Replaces the tags: at most ${MAX_TAGS}, each 1 to ${MAX_TAG_LENGTH} characters, trimmed, duplicates dropped`),
+  })
+  .refine((b) => b.title !== undefined || b.pinned !== undefined || b.tags !== undefined, {
+    message: 'Give at least one of title, pinned, tags',
+  });
 export const conversationListSchema = z.object({
   items: z.array(conversationSchema),
   total: z.number().int(),

@@ -1,48 +1,32 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { TurnHeartbeat } from '../../../src/core/chat/heartbeat.ts';
 import { recoverInterruptedTurns } from '../../../src/core/chat/recovery.ts';
 import { newId } from '../../../src/core/ids.ts';
-import { type Database, openDatabase } from '../../../src/db/client.ts';
-import { conversations, type MessageStatus, messages, users } from '../../../src/db/schema.ts';
+import { type MessageStatus, messages } from '../../../src/db/schema.ts';
 import { createConversation, registerUser } from '../../support/factories.ts';
+import { useDatabase } from '../../support/fixture.ts';
 import { client } from '../../support/http.ts';
 import { startMockOpenAI } from '../../support/mock-openai.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { postSse } from '../../support/sse-reader.ts';
 
 describe('turn recovery and heartbeat', () => {
-  let data: TestServer;
-  let database: Database;
-  let conversationId: string;
-  before(async () => {
-    // A server started and stopped once provides a migrated database (folder or PostgreSQL).
-    data = await startTestServer();
-    await data.stop();
-    database = await openDatabase({ databaseUrl: data.databaseUrl, dataDir: data.dataDir });
-    const userId = newId();
-    conversationId = newId();
-    await database.db.insert(users).values({ id: userId, email: `${userId}@example.test`, passwordHash: 'x' });
-    await database.db.insert(conversations).values({ id: conversationId, userId, model: 'echo' });
-  });
-  after(async () => {
-    await database.close();
-    await data.close();
-  });
+  const fx = useDatabase();
 
   /** An assistant message whose last heartbeat was `ageSeconds` ago by the database's clock. */
   async function reply(status: MessageStatus, ageSeconds: number, metadata: Record<string, unknown> = {}): Promise<string> {
     const id = newId();
-    await database.db.insert(messages).values({ id, conversationId, role: 'assistant', content: 'partial', status, metadata });
-    await database.db
+    await fx.database.db.insert(messages).values({ id, conversationId: fx.conversationId, role: 'assistant', content: 'partial', status, metadata });
+    await fx.database.db
       .update(messages)
       .set({ updatedAt: sql`now() - ${ageSeconds}::double precision * interval '1 second'` })
       .where(eq(messages.id, id));
     return id;
   }
   const statusOf = async (ids: string[]) => {
-    const rows = await database.db.select({ id: messages.id, status: messages.status }).from(messages).where(inArray(messages.id, ids));
+    const rows = await fx.database.db.select({ id: messages.id, status: messages.status }).from(messages).where(inArray(messages.id, ids));
     return ids.map((id) => rows.find((r) => r.id === id)?.status);
   };
 
@@ -51,10 +35,10 @@ describe('turn recovery and heartbeat', () => {
     const fresh = await reply('streaming', 2);
     const staleButLiveHere = await reply('streaming', 120);
     const done = await reply('complete', 120);
-    const count = await recoverInterruptedTurns(database.db, { staleSeconds: 60, exclude: [staleButLiveHere] });
+    const count = await recoverInterruptedTurns(fx.database.db, { staleSeconds: 60, exclude: [staleButLiveHere] });
     assert.equal(count, 1);
     assert.deepEqual(await statusOf([stale, fresh, staleButLiveHere, done]), ['incomplete', 'streaming', 'streaming', 'complete']);
-    const [row] = await database.db.select().from(messages).where(eq(messages.id, stale));
+    const [row] = await fx.database.db.select().from(messages).where(eq(messages.id, stale));
     assert.deepEqual(row.metadata, { sources: [1], stop_reason: 'interrupted' });
     assert.equal(row.content, 'partial', 'what was saved is kept');
   });
@@ -62,19 +46,19 @@ describe('turn recovery and heartbeat', () => {
   it('marks every streaming reply without a staleness (one process, at start-up)', async () => {
     const a = await reply('streaming', 0);
     const b = await reply('streaming', 3600);
-    await recoverInterruptedTurns(database.db);
+    await recoverInterruptedTurns(fx.database.db);
     assert.deepEqual(await statusOf([a, b]), ['incomplete', 'incomplete']);
   });
 
   it('keeps a live reply fresh until it is released', async () => {
     const live = await reply('streaming', 120);
     const finished = await reply('complete', 120);
-    const heartbeat = new TurnHeartbeat({ db: database.db, intervalMs: 20 });
+    const heartbeat = new TurnHeartbeat({ db: fx.database.db, intervalMs: 20 });
     heartbeat.add(live);
     heartbeat.add(finished);
     assert.deepEqual(heartbeat.live.sort(), [live, finished].sort());
     const age = async (id: string) => {
-      const [row] = await database.db
+      const [row] = await fx.database.db
         .select({ age: sql<number>`extract(epoch from now() - ${messages.updatedAt})::float8` })
         .from(messages)
         .where(eq(messages.id, id));
@@ -87,7 +71,7 @@ describe('turn recovery and heartbeat', () => {
     assert.ok((await age(live)) < 60, 'the live reply beat');
     assert.ok((await age(finished)) > 100, 'a finished reply is not touched');
     assert.deepEqual(heartbeat.live, []);
-    await recoverInterruptedTurns(database.db, { staleSeconds: 60 });
+    await recoverInterruptedTurns(fx.database.db, { staleSeconds: 60 });
     assert.deepEqual(await statusOf([live]), ['streaming']);
   });
 });

@@ -1,68 +1,17 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createConversation, registerUser } from '../../support/factories.ts';
 import { client } from '../../support/http.ts';
+import { killMainProcess, type MainProcess, startMainProcess } from '../../support/main-process.ts';
 import { type MockOpenAI, startMockOpenAI } from '../../support/mock-openai.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { postSse } from '../../support/sse-reader.ts';
 import { eventually, storedMessages } from './helpers.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** A free loopback port: main.ts listens on the port it is given. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
-
-interface Child {
-  url: string;
-  process: ChildProcess;
-  output(): string;
-}
-
-/** `node src/main.ts` in its own process, resolved once it answers /healthz. */
-async function spawnServer(env: Record<string, string>): Promise<Child> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    if (child.exitCode !== null) assert.fail(`the server exited with ${child.exitCode}: ${output}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { url, process: child, output: () => output };
-    if (Date.now() > deadline) assert.fail(`the server did not start: ${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function kill(child: Child, signal: NodeJS.Signals): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  const exited = once(child.process, 'exit');
-  child.process.kill(signal);
-  await exited;
-}
-
 describe('crash recovery', () => {
   let mock: MockOpenAI;
   let data: TestServer;
-  const children: Child[] = [];
+  const children: MainProcess[] = [];
   before(async () => {
     mock = await startMockOpenAI();
     // Started and stopped once, only to provide the data (folder or database) the processes share.
@@ -70,7 +19,7 @@ describe('crash recovery', () => {
     await data.stop();
   });
   after(async () => {
-    for (const child of children) await kill(child, 'SIGKILL');
+    for (const child of children) await killMainProcess(child, 'SIGKILL');
     await data.close();
     await mock.close();
   });
@@ -84,7 +33,7 @@ describe('crash recovery', () => {
       // Short, so that on a shared PostgreSQL (where only stale replies are cut) the test is quick.
       STALE_TURN_SECONDS: '1',
     };
-    const first = await spawnServer(env);
+    const first = await startMainProcess(env);
     children.push(first);
     const api = client(first.url);
     const user = await registerUser(api);
@@ -96,10 +45,10 @@ describe('crash recovery', () => {
       break;
     }
     assert.equal((await storedMessages(api, user.token, sessionId))[1].status, 'streaming');
-    await kill(first, 'SIGKILL');
+    await killMainProcess(first, 'SIGKILL');
     res.abort();
 
-    const second = await spawnServer(env);
+    const second = await startMainProcess(env);
     children.push(second);
     const again = client(second.url);
     const stored = await eventually(
@@ -126,7 +75,7 @@ describe('crash recovery', () => {
       { token: user.token },
     );
     assert.equal(next.status, 200, next.text);
-    await kill(second, 'SIGTERM');
+    await killMainProcess(second, 'SIGTERM');
     assert.equal(second.process.exitCode, 0, second.output());
   });
 });

@@ -7,8 +7,8 @@ import { EMBEDDED_WRITES, FilesService, SERVER_WRITES } from '../../../src/core/
 import { newId } from '../../../src/core/ids.ts';
 import { type Database, type Db, openDatabase } from '../../../src/db/client.ts';
 import { assistants, fileChunks, fileParts, files, users } from '../../../src/db/schema.ts';
-import { createConversation, registerUser, type TestUser } from '../../support/factories.ts';
-import { type Client, client } from '../../support/http.ts';
+import { createConversation } from '../../support/factories.ts';
+import { useTestServer } from '../../support/fixture.ts';
 import { makePdf } from '../../support/pdf.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { uploadFile } from '../../support/uploads.ts';
@@ -30,39 +30,31 @@ async function withDatabase<T>(server: TestServer, use: (db: Db) => Promise<T>):
 }
 
 describe('stored uploads', () => {
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    server = await startTestServer({ env: { DELETE_RETENTION_DAYS: '0' } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(() => server.close());
+  const fx = useTestServer({ env: { DELETE_RETENTION_DAYS: '0' } });
 
   it('keeps the bytes of a large file in parts that add up to it exactly, and the purge removes them', async () => {
-    const kept = await createConversation(api, user.token);
-    const doomed = await createConversation(api, user.token);
+    const kept = await createConversation(fx.api, fx.user.token);
+    const doomed = await createConversation(fx.api, fx.user.token);
     // Two full parts and a partial third, with bytes that differ from part to part.
     const paddingBytes = 2 * FILE_PART_BYTES + 12_345;
     const pdf = makePdf(pageTexts(3), { paddingBytes });
     const padding = pdf.indexOf(Buffer.alloc(1024, 0xa5));
     for (let i = 0; i < paddingBytes; i += 1000) pdf[padding + i] = i % 251;
     const small = makePdf(pageTexts(2));
-    const keptUpload = await uploadFile(api, `/api/chat/sessions/${kept}/upload`, user.token, pdf);
+    const keptUpload = await uploadFile(fx.api, `/api/chat/sessions/${kept}/upload`, fx.user.token, pdf);
     assert.equal(keptUpload.status, 201, keptUpload.text);
-    const doomedUpload = await uploadFile(api, `/api/chat/sessions/${doomed}/upload`, user.token, small);
+    const doomedUpload = await uploadFile(fx.api, `/api/chat/sessions/${doomed}/upload`, fx.user.token, small);
     assert.equal(doomedUpload.status, 201, doomedUpload.text);
     const keptId: string = keptUpload.body.file.id;
     const doomedId: string = doomedUpload.body.file.id;
     assert.equal(keptUpload.body.file.extracted_text, pageTexts(3).join('\n\n'));
 
-    const deleted = await api.delete(`/api/chat/sessions/${doomed}/files/${doomedId}`, { token: user.token });
+    const deleted = await fx.api.delete(`/api/chat/sessions/${doomed}/files/${doomedId}`, { token: fx.user.token });
     assert.ok(deleted.status < 300, deleted.text);
-    assert.equal((await server.purge.runNow()).files, 1);
-    await server.stop();
+    assert.equal((await fx.server.purge.runNow()).files, 1);
+    await fx.server.stop();
 
-    await withDatabase(server, async (db) => {
+    await withDatabase(fx.server, async (db) => {
       const parts = await db.select().from(fileParts).where(eq(fileParts.fileId, keptId)).orderBy(asc(fileParts.seq));
       assert.deepEqual(
         parts.map((p) => p.seq),
@@ -83,26 +75,18 @@ describe('stored uploads', () => {
 });
 
 describe('a long extracted text', () => {
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    server = await startTestServer();
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(() => server.close());
+  const fx = useTestServer();
 
   it('is stored whole: what the upload answers is what a read answers', async () => {
-    const session = await createConversation(api, user.token);
+    const session = await createConversation(fx.api, fx.user.token);
     const long = Array.from({ length: 150 }, (_, i) => `${`${pageTexts(1)[0]} `.repeat(60)}End of page ${i + 1}.`);
-    const upload = await uploadFile(api, `/api/chat/sessions/${session}/upload`, user.token, makePdf(long));
+    const upload = await uploadFile(fx.api, `/api/chat/sessions/${session}/upload`, fx.user.token, makePdf(long));
     assert.equal(upload.status, 201, upload.text);
     const text: string = upload.body.file.extracted_text;
     assert.ok(text.length > 1.5 * EMBEDDED_WRITES.textChars, `length ${text.length}`);
     // Lines wrap where the PDF wrapped them.
     assert.match(text, /End of page\s1\.[\s\S]+End of page\s150\.$/);
-    const read = await api.get(`/api/chat/sessions/${session}/files/${upload.body.file.id}`, { token: user.token });
+    const read = await fx.api.get(`/api/chat/sessions/${session}/files/${upload.body.file.id}`, { token: fx.user.token });
     assert.equal(read.status, 200, read.text);
     assert.equal(read.body.extracted_text, text);
   });

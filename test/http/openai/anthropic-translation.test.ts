@@ -1,9 +1,6 @@
+import { useTestServer } from '../../support/fixture.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { registerUser, type TestUser } from '../../support/factories.ts';
-import { client, type Client } from '../../support/http.ts';
-import { startMockAnthropic, type MockAnthropic } from '../../support/mock-anthropic.ts';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { describe, it } from 'node:test';
 
 function chunks(text: string): any[] {
   return text
@@ -18,25 +15,12 @@ const weatherTool = {
 };
 
 describe('Chat Completions translated for Anthropic', () => {
-  let mock: MockAnthropic;
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    mock = await startMockAnthropic();
-    server = await startTestServer({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: mock.url } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
-  });
-  const post = (body: object) => api.post('/v1/chat/completions', { model: 'claude-haiku-4-5', ...body }, { token: user.token });
-  const lastBody = () => mock.requests.at(-1)!.body;
+  const fx = useTestServer({ upstream: 'anthropic' });
+  const post = (body: object) => fx.api.post('/v1/chat/completions', { model: 'claude-haiku-4-5', ...body }, { token: fx.user.token });
+  const lastBody = () => fx.mock.requests.at(-1)!.body;
 
-  it('translates tools, tool_choice, stop and user, and a tool_use reply into tool_calls', async () => {
-    mock.enqueue({ tokens: ['Let me check.'], toolUses: [{ id: 'toolu_1', name: 'get_weather', input: ['{"city":', '"Paris"}'] }] });
+  it('translates tools, tool_choice, stop and fx.user, and a tool_use reply into tool_calls', async () => {
+    fx.mock.enqueue({ tokens: ['Let me check.'], toolUses: [{ id: 'toolu_1', name: 'get_weather', input: ['{"city":', '"Paris"}'] }] });
     const res = await post({
       messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Weather in Paris?' }],
       tools: [weatherTool],
@@ -59,7 +43,7 @@ describe('Chat Completions translated for Anthropic', () => {
   });
 
   it('sends tool calls and results back as tool_use and tool_result blocks', async () => {
-    mock.enqueue({ tokens: ['Sunny.'] });
+    fx.mock.enqueue({ tokens: ['Sunny.'] });
     const res = await post({
       messages: [
         { role: 'user', content: 'Weather in Paris?' },
@@ -78,7 +62,7 @@ describe('Chat Completions translated for Anthropic', () => {
   });
 
   it('streams tool_use as OpenAI tool call deltas', async () => {
-    mock.enqueue({ tokens: [], toolUses: [{ id: 'toolu_9', name: 'get_weather', input: ['{"city"', ':"Oslo"}'] }] });
+    fx.mock.enqueue({ tokens: [], toolUses: [{ id: 'toolu_9', name: 'get_weather', input: ['{"city"', ':"Oslo"}'] }] });
     const res = await post({ messages: [{ role: 'user', content: 'Oslo?' }], tools: [weatherTool], stream: true });
     const pieces = chunks(res.text).flatMap((c) => c.choices[0]?.delta?.tool_calls ?? []);
     assert.equal(pieces[0].id, 'toolu_9');
@@ -88,7 +72,7 @@ describe('Chat Completions translated for Anthropic', () => {
   });
 
   it('serves a json_schema response_format through a forced tool, answered as text', async () => {
-    mock.enqueue({ tokens: [], toolUses: [{ id: 'toolu_f', name: 'answer', input: ['{"n":', '3}'] }] });
+    fx.mock.enqueue({ tokens: [], toolUses: [{ id: 'toolu_f', name: 'answer', input: ['{"n":', '3}'] }] });
     const schema = { type: 'object', properties: { n: { type: 'number' } }, required: ['n'] };
     const res = await post({
       messages: [{ role: 'user', content: 'Count' }],
@@ -124,13 +108,13 @@ describe('Chat Completions translated for Anthropic', () => {
   });
 
   it('reports max_tokens as a length finish', async () => {
-    mock.enqueue({ tokens: ['cut'], stopReason: 'max_tokens' });
+    fx.mock.enqueue({ tokens: ['cut'], stopReason: 'max_tokens' });
     const res = await post({ messages: [{ role: 'user', content: 'long' }], max_tokens: 1 });
     assert.equal(res.body.choices[0].finish_reason, 'length');
   });
 
   it('refuses, by name, what Anthropic cannot honour', async () => {
-    const before = mock.requests.length;
+    const before = fx.mock.requests.length;
     for (const [extra, param] of [
       [{ logprobs: true }, 'logprobs'],
       [{ seed: 3 }, 'seed'],
@@ -143,6 +127,6 @@ describe('Chat Completions translated for Anthropic', () => {
       assert.equal(res.body.error.param, param);
       assert.match(res.body.error.message, new RegExp(param));
     }
-    assert.equal(mock.requests.length, before);
+    assert.equal(fx.mock.requests.length, before);
   });
 });

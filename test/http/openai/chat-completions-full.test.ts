@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { registerUser, type TestUser } from '../../support/factories.ts';
-import { client, type Client } from '../../support/http.ts';
-import { startMockOpenAI, type MockOpenAI } from '../../support/mock-openai.ts';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { describe, it } from 'node:test';
+import { useTestServer } from '../../support/fixture.ts';
 
 /** The JSON payloads of an SSE body, without the final [DONE]. */
 function chunks(text: string): any[] {
@@ -19,22 +16,9 @@ const weatherTool = {
 };
 
 describe('OpenAI Chat Completions, whole', () => {
-  let mock: MockOpenAI;
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    mock = await startMockOpenAI();
-    server = await startTestServer({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: mock.url } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
-  });
-  const post = (body: object, headers: Record<string, string> = {}) => api.post('/v1/chat/completions', body, { token: user.token, headers });
-  const lastBody = () => mock.requests.at(-1)!.body;
+  const fx = useTestServer({ upstream: 'openai' });
+  const post = (body: object, headers: Record<string, string> = {}) => fx.api.post('/v1/chat/completions', body, { token: fx.user.token, headers });
+  const lastBody = () => fx.mock.requests.at(-1)!.body;
 
   it('passes every generation parameter through to the upstream', async () => {
     const res = await post({
@@ -81,7 +65,7 @@ describe('OpenAI Chat Completions, whole', () => {
   });
 
   it('relays log probabilities, whole and streamed', async () => {
-    mock.enqueue({ tokens: ['Hi', ' there'] }, { tokens: ['Yo'] });
+    fx.mock.enqueue({ tokens: ['Hi', ' there'] }, { tokens: ['Yo'] });
     const res = await post({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], logprobs: true, top_logprobs: 2 });
     assert.equal(res.status, 200, res.text);
     assert.equal(lastBody().logprobs, true);
@@ -100,7 +84,7 @@ describe('OpenAI Chat Completions, whole', () => {
   });
 
   it('round-trips a tool call, not streamed: the call, the result, the answer', async () => {
-    mock.enqueue({ tokens: [], toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: ['{"city":', '"Paris"}'] }] });
+    fx.mock.enqueue({ tokens: [], toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: ['{"city":', '"Paris"}'] }] });
     const messages: any[] = [{ role: 'user', content: 'Weather in Paris?' }];
     const first = await post({ model: 'gpt-4o', messages, tools: [weatherTool] });
     assert.equal(first.status, 200, first.text);
@@ -109,7 +93,7 @@ describe('OpenAI Chat Completions, whole', () => {
     assert.equal(choice.message.content, null);
     assert.deepEqual(choice.message.tool_calls, [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
 
-    mock.enqueue({ tokens: ['Sunny', ' in Paris'] });
+    fx.mock.enqueue({ tokens: ['Sunny', ' in Paris'] });
     messages.push(choice.message, { role: 'tool', tool_call_id: 'call_1', content: '{"sky":"clear"}' });
     const second = await post({ model: 'gpt-4o', messages, tools: [weatherTool] });
     assert.equal(second.status, 200, second.text);
@@ -125,7 +109,7 @@ describe('OpenAI Chat Completions, whole', () => {
   });
 
   it('streams tool calls as OpenAI does, in deltas with index, id, name and argument pieces', async () => {
-    mock.enqueue({
+    fx.mock.enqueue({
       tokens: [],
       toolCalls: [
         { id: 'call_a', name: 'get_weather', arguments: ['{"ci', 'ty":"Oslo"}'] },
@@ -151,7 +135,7 @@ describe('OpenAI Chat Completions, whole', () => {
   });
 
   it('keeps tool calls and results in a stored conversation, so the loop continues across requests', async () => {
-    mock.enqueue({ tokens: [], toolCalls: [{ id: 'call_s', name: 'get_weather', arguments: ['{"city":"Lima"}'] }] });
+    fx.mock.enqueue({ tokens: [], toolCalls: [{ id: 'call_s', name: 'get_weather', arguments: ['{"city":"Lima"}'] }] });
     const messages: any[] = [{ role: 'user', content: 'Weather in Lima?' }];
     const first = await post({ model: 'gpt-4o', messages, tools: [weatherTool], store: true, stream: true });
     assert.equal(first.status, 200, first.text);
@@ -162,8 +146,8 @@ describe('OpenAI Chat Completions, whole', () => {
     assert.equal(pieces.map((p) => p.function.arguments).join(''), '{"city":"Lima"}');
 
     // The new conversation's title is asked of the same upstream: let it take its reply first.
-    await waitFor(() => mock.requests.some((r) => r.body?.max_tokens === 24 && r.finished));
-    mock.enqueue({ tokens: ['Foggy'] });
+    await waitFor(() => fx.mock.requests.some((r) => r.body?.max_tokens === 24 && r.finished));
+    fx.mock.enqueue({ tokens: ['Foggy'] });
     messages.push(
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_s', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lima"}' } }] },
       { role: 'tool', tool_call_id: 'call_s', content: 'fog' },
@@ -180,7 +164,7 @@ describe('OpenAI Chat Completions, whole', () => {
     assert.equal(sent[1].tool_calls[0].id, 'call_s');
     assert.equal(sent[2].tool_call_id, 'call_s');
 
-    const stored = await api.get(`/api/v1/conversations/${sessionId}/messages`, { token: user.token });
+    const stored = await fx.api.get(`/api/v1/conversations/${sessionId}/messages`, { token: fx.user.token });
     assert.equal(stored.status, 200, stored.text);
     const rows = stored.body.items ?? stored.body;
     const withCall = rows.find((m: any) => m.metadata?.tool_calls);
@@ -192,7 +176,7 @@ describe('OpenAI Chat Completions, whole', () => {
   });
 
   it('reports a length finish', async () => {
-    mock.enqueue({ tokens: ['cut'], finishReason: 'length' }, { tokens: ['cut'], finishReason: 'length' });
+    fx.mock.enqueue({ tokens: ['cut'], finishReason: 'length' }, { tokens: ['cut'], finishReason: 'length' });
     const res = await post({ model: 'gpt-4o', messages: [{ role: 'user', content: 'long' }], max_tokens: 1 });
     assert.equal(res.body.choices[0].finish_reason, 'length');
     const streamed = await post({ model: 'gpt-4o', messages: [{ role: 'user', content: 'long' }], max_tokens: 1, stream: true });
@@ -239,11 +223,11 @@ describe('OpenAI Chat Completions, whole', () => {
     const n = await post({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], n: 2 });
     assert.equal(n.status, 400, n.text);
     assert.equal(n.body.error.param, 'n');
-    const before = mock.requests.length;
+    const before = fx.mock.requests.length;
     const image = await post({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x' } }] }] });
     assert.equal(image.status, 400, image.text);
     assert.match(image.body.error.param, /^messages\.0\.content/);
-    assert.equal(mock.requests.length, before, 'a refused request never reaches the upstream');
+    assert.equal(fx.mock.requests.length, before, 'a refused request never reaches the upstream');
   });
 });
 

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { registerUser, type TestUser } from '../../support/factories.ts';
-import { client, type Client } from '../../support/http.ts';
-import { startMockOpenAI, type MockOpenAI } from '../../support/mock-openai.ts';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { describe, it } from 'node:test';
+import { registerUser } from '../../support/factories.ts';
+import { useTestServer } from '../../support/fixture.ts';
 
 /** Reads an SSE body into its `data:` payloads. */
 function dataLines(text: string): string[] {
@@ -14,24 +12,11 @@ function dataLines(text: string): string[] {
 }
 
 describe('OpenAI-compatible API', () => {
-  let mock: MockOpenAI;
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    mock = await startMockOpenAI();
-    server = await startTestServer({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: mock.url } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
-  });
+  const fx = useTestServer({ upstream: 'openai' });
 
   it('answers a stateless completion in OpenAI’s format and stores no conversation', async () => {
-    const fresh = await registerUser(api);
-    const res = await api.post(
+    const fresh = await registerUser(fx.api);
+    const res = await fx.api.post(
       '/v1/chat/completions',
       { model: 'echo', messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'hello there' }] },
       { token: fresh.token },
@@ -44,18 +29,18 @@ describe('OpenAI-compatible API', () => {
     ]);
     assert.equal(res.body.usage.total_tokens, res.body.usage.prompt_tokens + res.body.usage.completion_tokens);
     assert.equal(res.headers.get('x-session-id'), null);
-    const conversations = await api.get('/api/v1/conversations', { token: fresh.token });
+    const conversations = await fx.api.get('/api/v1/conversations', { token: fresh.token });
     assert.equal(conversations.body.total, 0);
-    const usage = await api.get('/api/v1/tokens/usage', { token: fresh.token });
+    const usage = await fx.api.get('/api/v1/tokens/usage', { token: fresh.token });
     assert.equal(usage.body.total_tokens, res.body.usage.total_tokens, 'usage is recorded without a conversation');
   });
 
   it('streams chunks, the usage chunk when asked, and [DONE]', async () => {
-    mock.enqueue({ tokens: ['Hi', ' there', '\nfriend'], usage: { prompt_tokens: 9, completion_tokens: 3 } });
-    const res = await api.post(
+    fx.mock.enqueue({ tokens: ['Hi', ' there', '\nfriend'], usage: { prompt_tokens: 9, completion_tokens: 3 } });
+    const res = await fx.api.post(
       '/v1/chat/completions',
       { model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: [{ type: 'text', text: 'hey' }] }] },
-      { token: user.token },
+      { token: fx.user.token },
     );
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
@@ -67,29 +52,29 @@ describe('OpenAI-compatible API', () => {
     assert.equal(text, 'Hi there\nfriend');
     assert.equal(chunks.at(-2).choices[0].finish_reason, 'stop');
     assert.deepEqual(chunks.at(-1).usage, { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 });
-    assert.deepEqual(mock.requests.at(-1)?.body.messages, [{ role: 'user', content: 'hey' }]);
+    assert.deepEqual(fx.mock.requests.at(-1)?.body.messages, [{ role: 'user', content: 'hey' }]);
   });
 
   it('aborts the provider request when a stateless client goes away', async () => {
-    mock.enqueue({ tokens: Array.from({ length: 40 }, (_, i) => `t${i} `), delayMs: 50 });
+    fx.mock.enqueue({ tokens: Array.from({ length: 40 }, (_, i) => `t${i} `), delayMs: 50 });
     const controller = new AbortController();
-    const res = await fetch(`${server.url}/v1/chat/completions`, {
+    const res = await fetch(`${fx.server.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${fx.user.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'long' }] }),
       signal: controller.signal,
     });
     const reader = res.body!.getReader();
     await reader.read();
-    const upstream = mock.requests.at(-1)!;
+    const upstream = fx.mock.requests.at(-1)!;
     controller.abort();
     for (let i = 0; i < 100 && !upstream.aborted; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(upstream.aborted, true);
   });
 
   it('stores the conversation with store: true and continues it with X-Session-Id', async () => {
-    const fresh = await registerUser(api);
-    const first = await api.post(
+    const fresh = await registerUser(fx.api);
+    const first = await fx.api.post(
       '/v1/chat/completions',
       { model: 'echo', store: true, messages: [{ role: 'user', content: 'first' }] },
       { token: fresh.token },
@@ -97,7 +82,7 @@ describe('OpenAI-compatible API', () => {
     assert.equal(first.status, 200, first.text);
     const sessionId = first.headers.get('x-session-id');
     assert.ok(sessionId);
-    const second = await api.post(
+    const second = await fx.api.post(
       '/v1/chat/completions',
       {
         model: 'echo',
@@ -111,14 +96,14 @@ describe('OpenAI-compatible API', () => {
     );
     assert.equal(second.status, 200, second.text);
     assert.equal(second.headers.get('x-session-id'), sessionId);
-    const messages = await api.get(`/api/v1/conversations/${sessionId}/messages`, { token: fresh.token });
+    const messages = await fx.api.get(`/api/v1/conversations/${sessionId}/messages`, { token: fresh.token });
     assert.deepEqual(
       messages.body.map((m: any) => m.content),
       ['first', 'Echo: first', 'second', 'Echo: second'],
       'the resent history is not stored twice',
     );
-    const stranger = await registerUser(api);
-    const foreign = await api.post(
+    const stranger = await registerUser(fx.api);
+    const foreign = await fx.api.post(
       '/v1/chat/completions',
       { model: 'echo', messages: [{ role: 'user', content: 'x' }] },
       { token: stranger.token, headers: { 'x-session-id': sessionId } },
@@ -128,41 +113,41 @@ describe('OpenAI-compatible API', () => {
   });
 
   it('answers errors in OpenAI’s format', async () => {
-    const none = await api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: 'x' }] });
+    const none = await fx.api.post('/v1/chat/completions', { model: 'echo', messages: [{ role: 'user', content: 'x' }] });
     assert.equal(none.status, 401);
     assert.equal(none.body.error.code, 'invalid_api_key');
-    const bad = await api.post('/v1/chat/completions', { model: 'echo', messages: [] }, { token: user.token });
+    const bad = await fx.api.post('/v1/chat/completions', { model: 'echo', messages: [] }, { token: fx.user.token });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.type, 'invalid_request_error');
     assert.equal(bad.body.error.param, 'messages');
-    const hot = await api.post(
+    const hot = await fx.api.post(
       '/v1/chat/completions',
       { model: 'echo', temperature: 3, messages: [{ role: 'user', content: 'x' }] },
-      { token: user.token },
+      { token: fx.user.token },
     );
     assert.equal(hot.status, 400);
     assert.equal(hot.body.error.param, 'temperature');
-    const unknown = await api.post('/v1/chat/completions', { model: 'gpt-99', messages: [{ role: 'user', content: 'x' }] }, { token: user.token });
+    const unknown = await fx.api.post('/v1/chat/completions', { model: 'gpt-99', messages: [{ role: 'user', content: 'x' }] }, { token: fx.user.token });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.error.message, /gpt-99/);
-    const missingSession = await api.post(
+    const missingSession = await fx.api.post(
       '/v1/chat/completions',
       { model: 'echo', messages: [{ role: 'user', content: 'x' }] },
-      { token: user.token, headers: { 'x-session-id': '00000000-0000-7000-8000-000000000000' } },
+      { token: fx.user.token, headers: { 'x-session-id': '00000000-0000-7000-8000-000000000000' } },
     );
     assert.equal(missingSession.status, 404);
   });
 
   it('answers 502 when the upstream fails before any token, and an error event when streaming', async () => {
-    mock.enqueue({ status: 500 });
-    const plain = await api.post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }, { token: user.token });
+    fx.mock.enqueue({ status: 500 });
+    const plain = await fx.api.post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }, { token: fx.user.token });
     assert.equal(plain.status, 502);
     assert.equal(plain.body.error.type, 'api_error');
-    mock.enqueue({ tokens: ['a', 'b', 'c'], dropAfter: 1 });
-    const streamed = await api.post(
+    fx.mock.enqueue({ tokens: ['a', 'b', 'c'], dropAfter: 1 });
+    const streamed = await fx.api.post(
       '/v1/chat/completions',
       { model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'x' }] },
-      { token: user.token },
+      { token: fx.user.token },
     );
     assert.equal(streamed.status, 200);
     const lines = dataLines(streamed.text);
@@ -171,12 +156,12 @@ describe('OpenAI-compatible API', () => {
   });
 
   it('lists models in OpenAI’s format', async () => {
-    const res = await api.get('/v1/models', { token: user.token });
+    const res = await fx.api.get('/v1/models', { token: fx.user.token });
     assert.equal(res.status, 200);
     assert.equal(res.body.object, 'list');
     assert.ok(res.body.data.some((m: any) => m.id === 'gpt-4o' && m.object === 'model' && m.owned_by === 'openai'));
-    const one = await api.get('/v1/models/echo', { token: user.token });
+    const one = await fx.api.get('/v1/models/echo', { token: fx.user.token });
     assert.equal(one.body.id, 'echo');
-    assert.equal((await api.get('/v1/models')).status, 401);
+    assert.equal((await fx.api.get('/v1/models')).status, 401);
   });
 });

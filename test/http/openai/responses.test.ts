@@ -1,36 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { registerUser, type TestUser } from '../../support/factories.ts';
-import { type Client, client } from '../../support/http.ts';
-import { startMockOpenAI, type MockOpenAI } from '../../support/mock-openai.ts';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { describe, it } from 'node:test';
+import { registerUser } from '../../support/factories.ts';
+import { useTestServer } from '../../support/fixture.ts';
 import { postSse } from '../../support/sse-reader.ts';
 
 const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const weather = { type: 'function', name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
 
 describe('OpenAI Responses API', () => {
-  let mock: MockOpenAI;
-  let server: TestServer;
-  let api: Client;
-  let user: TestUser;
-  before(async () => {
-    mock = await startMockOpenAI();
-    server = await startTestServer({ env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: mock.url } });
-    api = client(server.url);
-    user = await registerUser(api);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
-  });
-  const lastChat = () => mock.chatRequests().at(-1)!.body;
-  const post = (body: unknown, token = user.token) => api.post('/v1/responses', body, { token });
+  const fx = useTestServer({ upstream: 'openai' });
+  const lastChat = () => fx.mock.chatRequests().at(-1)!.body;
+  const post = (body: unknown, token = fx.user.token) => fx.api.post('/v1/responses', body, { token });
 
   /** A new conversation's first turn is followed by a title call: waited for, so it takes no scripted reply. */
   async function titled(conversationId: string) {
     for (let i = 0; i < 300; i++) {
-      const res = await api.get(`/api/v1/conversations/${conversationId}`, { token: user.token });
+      const res = await fx.api.get(`/api/v1/conversations/${conversationId}`, { token: fx.user.token });
       if (res.body.title) return;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -38,7 +23,7 @@ describe('OpenAI Responses API', () => {
   }
 
   it('answers text with a response object, instructions reaching the upstream as system', async () => {
-    mock.enqueue({ tokens: ['Hi', ' there'], usage: { prompt_tokens: 9, completion_tokens: 2 } });
+    fx.mock.enqueue({ tokens: ['Hi', ' there'], usage: { prompt_tokens: 9, completion_tokens: 2 } });
     const res = await post({ model: 'gpt-4o', input: 'hello', instructions: 'Be brief.' });
     assert.equal(res.status, 200, res.text);
     assert.match(res.body.id, /^resp_[0-9a-f]{32}$/);
@@ -57,7 +42,7 @@ describe('OpenAI Responses API', () => {
   });
 
   it('passes images, sampling and structured output to the upstream (store: false stores nothing)', async () => {
-    mock.enqueue({ tokens: ['{"a":1}'] });
+    fx.mock.enqueue({ tokens: ['{"a":1}'] });
     const res = await post({
       model: 'gpt-4o',
       store: false,
@@ -75,18 +60,18 @@ describe('OpenAI Responses API', () => {
     assert.equal(body.top_p, 0.9);
     assert.equal(body.max_tokens ?? body.max_completion_tokens, 50);
     assert.equal(body.response_format.json_schema.name, 'thing');
-    assert.equal((await api.get(`/v1/responses/${res.body.id}`, { token: user.token })).status, 404);
+    assert.equal((await fx.api.get(`/v1/responses/${res.body.id}`, { token: fx.user.token })).status, 404);
   });
 
   it('reports a length finish as incomplete', async () => {
-    mock.enqueue({ tokens: ['cut'], finishReason: 'length' });
+    fx.mock.enqueue({ tokens: ['cut'], finishReason: 'length' });
     const res = await post({ model: 'gpt-4o', input: 'long', store: false, max_output_tokens: 1 });
     assert.equal(res.body.status, 'incomplete');
     assert.deepEqual(res.body.incomplete_details, { reason: 'max_output_tokens' });
   });
 
   it('round-trips function tools through previous_response_id, as one conversation', async () => {
-    mock.enqueue({ tokens: [], toolCalls: [{ id: 'call_7', name: 'get_weather', arguments: ['{"city":', '"Oslo"}'] }] });
+    fx.mock.enqueue({ tokens: [], toolCalls: [{ id: 'call_7', name: 'get_weather', arguments: ['{"city":', '"Oslo"}'] }] });
     const first = await post({ model: 'gpt-4o', input: 'Weather in Oslo?', tools: [weather], tool_choice: 'auto' });
     assert.equal(first.status, 200, first.text);
     const call = first.body.output.find((o: any) => o.type === 'function_call');
@@ -97,7 +82,7 @@ describe('OpenAI Responses API', () => {
     const conversationId = first.headers.get('x-session-id')!;
     await titled(conversationId);
 
-    mock.enqueue({ tokens: ['Cold', ' in Oslo'] });
+    fx.mock.enqueue({ tokens: ['Cold', ' in Oslo'] });
     const second = await post({
       model: 'gpt-4o',
       previous_response_id: first.body.id,
@@ -111,7 +96,7 @@ describe('OpenAI Responses API', () => {
     assert.equal(sent.at(-2).tool_calls[0].id, 'call_7');
     assert.deepEqual(sent.at(-1), { role: 'tool', content: '-3C', tool_call_id: 'call_7' });
 
-    const listed = await api.get(`/api/v1/conversations/${conversationId}/messages`, { token: user.token });
+    const listed = await fx.api.get(`/api/v1/conversations/${conversationId}/messages`, { token: fx.user.token });
     const items = listed.body.items ?? listed.body;
     assert.deepEqual(
       items.map((m: any) => [m.role, m.content]),
@@ -122,7 +107,7 @@ describe('OpenAI Responses API', () => {
         ['assistant', 'Cold in Oslo'],
       ],
     );
-    const got = await api.get(`/v1/responses/${second.body.id}`, { token: user.token });
+    const got = await fx.api.get(`/v1/responses/${second.body.id}`, { token: fx.user.token });
     assert.equal(got.status, 200, got.text);
     assert.equal(got.body.previous_response_id, first.body.id);
     assert.equal(got.body.output[0].content[0].text, 'Cold in Oslo');
@@ -134,8 +119,8 @@ describe('OpenAI Responses API', () => {
   });
 
   it('streams typed events with sequence numbers', async () => {
-    mock.enqueue({ tokens: ['a', 'b'], toolCalls: [{ id: 'call_s', name: 'get_weather', arguments: ['{"city":"Rome"}'] }] });
-    const res = await postSse(`${server.url}/v1/responses`, { model: 'gpt-4o', input: 'x', tools: [weather], stream: true, store: false }, { token: user.token });
+    fx.mock.enqueue({ tokens: ['a', 'b'], toolCalls: [{ id: 'call_s', name: 'get_weather', arguments: ['{"city":"Rome"}'] }] });
+    const res = await postSse(`${fx.server.url}/v1/responses`, { model: 'gpt-4o', input: 'x', tools: [weather], stream: true, store: false }, { token: fx.user.token });
     assert.equal(res.status, 200);
     const events = (await res.all()).map((e) => ({ name: e.event, data: JSON.parse(e.data) }));
     assert.deepEqual(
@@ -170,39 +155,39 @@ describe('OpenAI Responses API', () => {
   });
 
   it('answers an upstream failure before any token with 502 in OpenAI shape', async () => {
-    mock.enqueue({ status: 500 });
+    fx.mock.enqueue({ status: 500 });
     const res = await post({ model: 'gpt-4o', input: 'x', store: false });
     assert.equal(res.status, 502);
     assert.equal(typeof res.body.error.message, 'string');
   });
 
   it("gets and deletes a stored response; another user's is refused", async () => {
-    mock.enqueue({ tokens: ['kept'] });
+    fx.mock.enqueue({ tokens: ['kept'] });
     const res = await post({ model: 'gpt-4o', input: 'keep this' });
     const conversationId = res.headers.get('x-session-id')!;
     await titled(conversationId);
-    const other = await registerUser(api);
-    const foreign = await api.get(`/v1/responses/${res.body.id}`, { token: other.token });
+    const other = await registerUser(fx.api);
+    const foreign = await fx.api.get(`/v1/responses/${res.body.id}`, { token: other.token });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.body.error.code, 'permission_denied');
-    assert.equal((await api.delete(`/v1/responses/${res.body.id}`, { token: other.token })).status, 403);
+    assert.equal((await fx.api.delete(`/v1/responses/${res.body.id}`, { token: other.token })).status, 403);
     assert.equal((await post({ model: 'gpt-4o', input: 'x', previous_response_id: res.body.id }, other.token)).status, 403);
 
-    const got = await api.get(`/v1/responses/${res.body.id}`, { token: user.token });
+    const got = await fx.api.get(`/v1/responses/${res.body.id}`, { token: fx.user.token });
     assert.equal(got.body.status, 'completed');
     assert.equal(got.body.output[0].content[0].text, 'kept');
-    const deleted = await api.delete(`/v1/responses/${res.body.id}`, { token: user.token });
+    const deleted = await fx.api.delete(`/v1/responses/${res.body.id}`, { token: fx.user.token });
     assert.deepEqual(deleted.body, { id: res.body.id, object: 'response', deleted: true });
-    const gone = await api.get(`/v1/responses/${res.body.id}`, { token: user.token });
+    const gone = await fx.api.get(`/v1/responses/${res.body.id}`, { token: fx.user.token });
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.type, 'invalid_request_error');
-    const listed = await api.get(`/api/v1/conversations/${conversationId}/messages`, { token: user.token });
+    const listed = await fx.api.get(`/api/v1/conversations/${conversationId}/messages`, { token: fx.user.token });
     assert.equal((listed.body.items ?? listed.body).length, 0);
-    assert.equal((await api.get('/v1/responses/resp_nothing', { token: user.token })).status, 404);
+    assert.equal((await fx.api.get('/v1/responses/resp_nothing', { token: fx.user.token })).status, 404);
   });
 
   it('refuses requests without a token, and bad parameters by name', async () => {
-    const anon = await api.post('/v1/responses', { model: 'gpt-4o', input: 'x' });
+    const anon = await fx.api.post('/v1/responses', { model: 'gpt-4o', input: 'x' });
     assert.equal(anon.status, 401);
     assert.equal(anon.body.error.code, 'invalid_api_key');
     const bad = await post({ model: 'gpt-4o', input: 'x', temperature: 5 });

@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createConversation, registerUser, type TestUser } from '../../support/factories.ts';
-import { type Client, client } from '../../support/http.ts';
-import { type MockOpenAI, startMockOpenAI } from '../../support/mock-openai.ts';
+import { useTestServer } from '../../support/fixture.ts';
+import { unusedPort } from '../../support/ports.ts';
 import { type Family, parsePrometheus, sampleValue, samplesOf } from '../../support/prometheus.ts';
 import { sleep } from '../../support/scripted-upstream.ts';
-import { startTestServer, type TestServer } from '../../support/server.ts';
 import { openSocket } from '../../support/ws.ts';
 
 type Scrape = Map<string, Family>;
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Polls until the check holds; fails after a few seconds rather than hanging the run. */
 async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
@@ -32,31 +20,20 @@ async function until(what: string, check: () => Promise<boolean> | boolean): Pro
 }
 
 describe('GET /metrics', () => {
-  let server: TestServer;
-  let api: Client;
-  let mock: MockOpenAI;
-
-  before(async () => {
-    mock = await startMockOpenAI();
-    server = await startTestServer({
-      env: {
-        OPENAI_API_KEY: 'sk-test-metrics',
-        OPENAI_BASE_URL: mock.url,
-        ANTHROPIC_API_KEY: 'sk-ant-test-metrics',
-        ANTHROPIC_BASE_URL: `http://127.0.0.1:${await closedPort()}`,
-        // One failed login and the next attempt is refused.
-        THROTTLE_LOGIN_FAILURES: '1',
-      },
-    });
-    api = client(server.url);
-  });
-  after(async () => {
-    await server.close();
-    await mock.close();
+  const fx = useTestServer({
+    upstream: 'openai',
+    user: false,
+    env: async () => ({
+      OPENAI_API_KEY: 'sk-test-metrics',
+      ANTHROPIC_API_KEY: 'sk-ant-test-metrics',
+      ANTHROPIC_BASE_URL: `http://127.0.0.1:${await unusedPort()}`,
+      // One failed login and the next attempt is refused.
+      THROTTLE_LOGIN_FAILURES: '1',
+    }),
   });
 
   async function scrape(): Promise<Scrape> {
-    const res = await api.get('/metrics');
+    const res = await fx.api.get('/metrics');
     assert.equal(res.status, 200, res.text);
     assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
     return parsePrometheus(res.text);
@@ -66,7 +43,7 @@ describe('GET /metrics', () => {
 
   /** Tokens, cost and calls per model from the user's usage events. */
   async function usageByModel(user: TestUser): Promise<Map<string, { prompt: number; completion: number; cost: number }>> {
-    const res = await api.get('/api/v1/tokens/usage', { token: user.token });
+    const res = await fx.api.get('/api/v1/tokens/usage', { token: user.token });
     assert.equal(res.status, 200, res.text);
     return new Map(
       res.body.by_model.map((m: { model: string; prompt_tokens: number; completion_tokens: number; cost_usd: number }) => [
@@ -77,7 +54,7 @@ describe('GET /metrics', () => {
   }
 
   it('answers strict Prometheus text with every family typed', async () => {
-    await api.get('/healthz');
+    await fx.api.get('/healthz');
     const families = await scrape();
     const expected: Record<string, Family['type']> = {
       parley_http_requests_total: 'counter',
@@ -116,7 +93,7 @@ describe('GET /metrics', () => {
 
   it('reports the database pool on PostgreSQL, and nothing on the embedded database', async () => {
     const families = await scrape();
-    if (server.databaseUrl) {
+    if (fx.server.databaseUrl) {
       assert.equal(value(families, 'parley_db_pool_max_connections'), 10);
       const total = value(families, 'parley_db_pool_connections');
       assert.ok(total >= 1 && total <= 10, `total ${total}`);
@@ -132,14 +109,14 @@ describe('GET /metrics', () => {
   it('counts and times requests by route pattern, never by raw path', async () => {
     const id = randomUUID();
     const junk = `no-such-${randomBytes(6).toString('hex')}`;
-    const user = await registerUser(api);
+    const user = await registerUser(fx.api);
     const before = await scrape();
     const byPattern = { method: 'GET', route: '/api/v1/conversations/:id', status: '404' };
     const unmatched = { method: 'GET', route: 'unmatched', status: '404' };
-    assert.equal((await api.get(`/api/v1/conversations/${id}`, { token: user.token })).status, 404);
-    assert.equal((await api.get(`/api/v1/${junk}`)).status, 404);
-    assert.equal((await api.get(`/v1/${junk}/${id}`)).status, 404);
-    const res = await api.get('/metrics');
+    assert.equal((await fx.api.get(`/api/v1/conversations/${id}`, { token: user.token })).status, 404);
+    assert.equal((await fx.api.get(`/api/v1/${junk}`)).status, 404);
+    assert.equal((await fx.api.get(`/v1/${junk}/${id}`)).status, 404);
+    const res = await fx.api.get('/metrics');
     const afterwards = parsePrometheus(res.text);
     assert.ok(!res.text.includes(id) && !res.text.includes(junk), 'no raw path in any label');
     assert.equal(value(afterwards, 'parley_http_requests_total', byPattern), value(before, 'parley_http_requests_total', byPattern) + 1);
@@ -158,20 +135,20 @@ describe('GET /metrics', () => {
   });
 
   it('times turns and counts their tokens and cost by model, on two surfaces', async () => {
-    const user = await registerUser(api);
+    const user = await registerUser(fx.api);
     const usageBefore = await usageByModel(user);
     const before = await scrape();
 
-    const conversationId = await createConversation(api, user.token, { title: 'metrics', model: 'echo' });
-    const seed000 = await api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'count these words' }, { token: user.token });
+    const conversationId = await createConversation(fx.api, user.token, { title: 'metrics', model: 'echo' });
+    const seed000 = await fx.api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'count these words' }, { token: user.token });
     assert.equal(seed000.status, 200, seed000.text);
-    const seed002 = await api.post(
+    const seed002 = await fx.api.post(
       '/v1/chat/stream',
       { model: 'echo', stream: false, messages: [{ role: 'user', content: 'and these too' }] },
       { token: user.token },
     );
     assert.equal(seed002.status, 200, seed002.text);
-    const completion = await api.post(
+    const completion = await fx.api.post(
       '/v1/chat/completions',
       { model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] },
       { token: user.token },
@@ -205,16 +182,16 @@ describe('GET /metrics', () => {
   });
 
   it('shows a turn in flight while its reply streams, and its stop as incomplete', async () => {
-    const user = await registerUser(api);
-    const conversationId = await createConversation(api, user.token, { title: 'held', model: 'gpt-4o' });
+    const user = await registerUser(fx.api);
+    const conversationId = await createConversation(fx.api, user.token, { title: 'held', model: 'gpt-4o' });
     const before = await scrape();
     assert.equal(value(before, 'parley_turns_in_flight'), 0);
-    const asked = mock.chatRequests().length;
-    mock.enqueue({ hang: true });
-    const pending = api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'wait for it' }, { token: user.token });
-    await until('the upstream receives the turn', () => mock.chatRequests().length > asked);
+    const asked = fx.mock.chatRequests().length;
+    fx.mock.enqueue({ hang: true });
+    const pending = fx.api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'wait for it' }, { token: user.token });
+    await until('the upstream receives the turn', () => fx.mock.chatRequests().length > asked);
     assert.equal(value(await scrape(), 'parley_turns_in_flight'), 1);
-    const stop = await api.post(`/api/v1/conversations/${conversationId}/stop`, undefined, { token: user.token });
+    const stop = await fx.api.post(`/api/v1/conversations/${conversationId}/stop`, undefined, { token: user.token });
     assert.equal(stop.status, 200, stop.text);
     assert.equal((await pending).status, 200);
     const afterwards = await scrape();
@@ -232,10 +209,10 @@ describe('GET /metrics', () => {
   });
 
   it('counts a provider failure by provider and kind, and the turn as an error', async () => {
-    const user = await registerUser(api);
-    const conversationId = await createConversation(api, user.token, { title: 'refused', model: 'claude-haiku-4-5' });
+    const user = await registerUser(fx.api);
+    const conversationId = await createConversation(fx.api, user.token, { title: 'refused', model: 'claude-haiku-4-5' });
     const before = await scrape();
-    const res = await api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'anyone?' }, { token: user.token });
+    const res = await fx.api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'anyone?' }, { token: user.token });
     assert.equal(res.status, 502, res.text);
     const afterwards = await scrape();
     const refused = { kind: 'connection_refused', provider: 'anthropic' };
@@ -247,11 +224,11 @@ describe('GET /metrics', () => {
   });
 
   it('counts refusals by the limit that refused', async () => {
-    const user = await registerUser(api);
+    const user = await registerUser(fx.api);
     const before = await scrape();
     const wrong = { email: user.email, password: `${user.password}-wrong` };
-    assert.equal((await api.post('/api/v1/auth/login', wrong)).status, 401);
-    const refused = await api.post('/api/v1/auth/login', wrong);
+    assert.equal((await fx.api.post('/api/v1/auth/login', wrong)).status, 401);
+    const refused = await fx.api.post('/api/v1/auth/login', wrong);
     assert.equal(refused.status, 429, refused.text);
     const afterwards = await scrape();
     for (const limit of ['model', 'api', 'login', 'registration', 'refresh', 'daily_tokens']) {
@@ -263,10 +240,10 @@ describe('GET /metrics', () => {
   });
 
   it('counts open WebSocket connections', async () => {
-    const user = await registerUser(api);
-    const conversationId = await createConversation(api, user.token, { title: 'live' });
+    const user = await registerUser(fx.api);
+    const conversationId = await createConversation(fx.api, user.token, { title: 'live' });
     const before = value(await scrape(), 'parley_websocket_connections');
-    const socket = await openSocket(server.url, conversationId, { token: user.token });
+    const socket = await openSocket(fx.server.url, conversationId, { token: user.token });
     try {
       await until('the socket is counted', async () => value(await scrape(), 'parley_websocket_connections') === before + 1);
     } finally {

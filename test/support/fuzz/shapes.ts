@@ -1,13 +1,15 @@
 import net from 'node:net';
 
 /** The error shape each path answers in (SPEC §3), decided from the path alone, independently of the server's code. */
-export type SurfaceKind = 'fastapi' | 'fastapi-400' | 'envelope' | 'openai' | 'ops';
+export type SurfaceKind = 'fastapi' | 'fastapi-400' | 'envelope' | 'openai' | 'ops' | 'page';
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
 export function surfaceOf(rawPath: string): SurfaceKind {
   const path = rawPath.split('?')[0];
   if (['/healthz', '/readyz', '/metrics', '/openapi.json'].includes(path) || under(path, '/docs')) return 'ops';
+  // Shared-conversation pages are read in a browser: a missing one is an HTML page, other errors `{detail}`.
+  if (under(path, '/s')) return 'page';
   if (/^\/api\/chat\/sessions\/[^/]+\/(upload|files)(\/|$)/.test(path)) return 'fastapi';
   const envelope = ['/api/chat/session', '/api/chat/sessions', '/api/chat/message', '/api/chat/messages', '/aichat', '/ws'];
   if (envelope.some((prefix) => under(path, prefix))) return 'envelope';
@@ -33,10 +35,12 @@ function fieldList(v: unknown): string | undefined {
 export function shapeProblem(surface: SurfaceKind, status: number, body: unknown): string | undefined {
   if (status < 400) return undefined;
   if (status >= 500) return `a ${status}`;
+  if (surface === 'page' && status === 404) return body === undefined || typeof body === 'string' ? undefined : 'a 404 that is not a page';
   if (!isObject(body)) return 'a body that is not a JSON object';
   const keys = Object.keys(body).sort().join(',');
   switch (surface) {
     case 'ops':
+    case 'page':
     case 'fastapi':
     case 'fastapi-400': {
       if (keys !== 'detail') return `keys ${keys} instead of detail`;

@@ -1,0 +1,101 @@
+import { getTableColumns, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { messages } from '../../db/schema.ts';
+
+export type PathMessage = typeof messages.$inferSelect;
+
+/**
+ * The path ending at the given leaves, as a subquery of `(id, conversation_id, depth)`: depth 0
+ * is the leaf, the root has the greatest depth. One recursive walk up `parent_id`, one primary
+ * key lookup per step, so a long conversation costs as many index probes as its path has
+ * messages, whatever its other branches hold.
+ */
+function pathFrom(leaves: SQL): SQL {
+  return sql`(with recursive path(id, parent_id, conversation_id, depth) as (
+      select m.id, m.parent_id, m.conversation_id, 0 from messages m where m.id in (${leaves})
+      union all
+      select m.id, m.parent_id, m.conversation_id, p.depth + 1
+        from messages m join path p on m.id = p.parent_id
+    ) select id, conversation_id, depth from path)`;
+}
+
+/** The active leaves of the given conversations (an SQL list of ids, or a placeholder). */
+const activeLeaves = (conversationIds: SQL) => sql`select c.active_leaf_id from conversations c where c.id in (${conversationIds})`;
+
+const columns = getTableColumns(messages);
+
+/**
+ * A page of the conversation's active path, oldest first, with the path's length. Deleted
+ * messages are skipped (a conversation from before message trees may hold them mid-path).
+ */
+export async function readActivePath(
+  db: Db,
+  conversationId: string,
+  page: { offset: number; limit: number },
+): Promise<{ items: PathMessage[]; total: number }> {
+  const rows = await db
+    .select({ ...columns, total: sql<number>`(count(*) over ())::int` })
+    .from(messages)
+    .innerJoin(sql`${pathFrom(activeLeaves(sql`${conversationId}`))} as path`, sql`path.id = ${messages.id}`)
+    .where(sql`${messages.deletedAt} is null`)
+    .orderBy(sql`path.depth desc`)
+    .limit(page.limit)
+    .offset(page.offset);
+  if (rows.length > 0) {
+    const total = rows[0].total;
+    return { items: rows.map(({ total: _, ...m }) => m), total };
+  }
+  // An empty page (past the end, or limit 0) carries no count: counted on its own.
+  return { items: [], total: await activePathLength(db, conversationId) };
+}
+
+export async function activePathLength(db: Db, conversationId: string): Promise<number> {
+  const [row] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(messages)
+    .innerJoin(sql`${pathFrom(activeLeaves(sql`${conversationId}`))} as path`, sql`path.id = ${messages.id}`)
+    .where(sql`${messages.deletedAt} is null`);
+  return row?.total ?? 0;
+}
+
+/** The last `limit` messages of the active path (of one role, when given), oldest first, in one walk. */
+export async function readActivePathTail(db: Db, conversationId: string, limit: number, role?: PathMessage['role']): Promise<PathMessage[]> {
+  const rows = await db
+    .select(columns)
+    .from(messages)
+    .innerJoin(sql`${pathFrom(activeLeaves(sql`${conversationId}`))} as path`, sql`path.id = ${messages.id}`)
+    .where(role ? sql`${messages.deletedAt} is null and ${messages.role} = ${role}` : sql`${messages.deletedAt} is null`)
+    .orderBy(sql`path.depth asc`)
+    .limit(limit);
+  return rows.reverse();
+}
+
+/**
+ * The path from the root to `leafId` (included), oldest first: what a branch started below that
+ * message reads. Empty for a null leaf.
+ */
+export async function readPathTo(db: Db, leafId: string | null): Promise<PathMessage[]> {
+  if (leafId === null) return [];
+  return db
+    .select(columns)
+    .from(messages)
+    .innerJoin(sql`${pathFrom(sql`${leafId}::uuid`)} as path`, sql`path.id = ${messages.id}`)
+    .where(sql`${messages.deletedAt} is null`)
+    .orderBy(sql`path.depth desc`);
+}
+
+/**
+ * The active paths of several conversations (an SQL list of ids, or a placeholder), as a
+ * subquery of `(id, conversation_id, depth)` to join messages with: order by
+ * `path.conversation_id, path.depth desc` for each path oldest first.
+ */
+export const activePaths = (conversationIds: SQL): SQL => sql`${pathFrom(activeLeaves(conversationIds))} as path`;
+
+/** The subtree under (and including) a message, as a subquery of ids. */
+export function subtreeOf(messageId: string): SQL {
+  return sql`(with recursive sub(id) as (
+      select m.id from messages m where m.id = ${messageId}
+      union all
+      select m.id from messages m join sub s on m.parent_id = s.id
+    ) select id from sub)`;
+}

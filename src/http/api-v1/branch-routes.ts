@@ -1,0 +1,146 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { waitForTurn } from '../../core/chat/chat-service.ts';
+import type { LiveTurn } from '../../core/chat/live-turn.ts';
+import type { Core } from '../../core/index.ts';
+import { actorOf, requireAuth } from '../plugins/auth.ts';
+import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
+import * as b from './branch-schemas.ts';
+import { presentConversation, presentMessage } from './presenters.ts';
+import * as s from './schemas.ts';
+import { turnEventToSse } from './turn-events.ts';
+
+const wantsStream = (request: FastifyRequest) => request.headers.accept?.toLowerCase().includes('text/event-stream') ?? false;
+
+const turnDescription =
+  'Answers like `POST /conversations/{id}/messages`. When the request accepts `text/event-stream`, the turn is streamed ' +
+  'as the re-attach stream (`GET /conversations/{id}/stream`) streams it: `start`, `sources`, `token`, `done` or `error`; ' +
+  'stop and re-attach work on it as on any turn.';
+
+/** Branches of a conversation: regenerate a reply, edit a message, switch the active path, fork. */
+export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  app.addHook('onRequest', requireAuth(core.authenticator));
+  const tags = ['messages'];
+  const turnResponses = s.withErrors({
+    200: s.sendMessageResponse.describe('The turn’s result, or an event stream when the request accepts text/event-stream'),
+    400: s.detailSchema,
+    409: s.detailSchema,
+    502: s.detailSchema,
+  });
+
+  /** The turn as JSON once it ends, or as an event stream while it runs. */
+  const answer = async (request: FastifyRequest, reply: FastifyReply, turn: LiveTurn) => {
+    if (!wantsStream(request)) {
+      const result = await waitForTurn(turn);
+      return {
+        user_message: presentMessage(result.userMessage),
+        assistant_message: presentMessage(result.assistantMessage),
+        usage: {
+          prompt_tokens: result.usage.promptTokens,
+          completion_tokens: result.usage.completionTokens,
+          total_tokens: result.usage.totalTokens,
+        },
+        cost_usd: result.costUsd,
+      };
+    }
+    const res = openStream(reply, 'text/event-stream; charset=utf-8');
+    // A client that goes away stops only its own subscription; the turn runs on.
+    const gone = clientGone(res);
+    for await (const event of turn.subscribe(0, gone)) {
+      if (!safeWrite(res, turnEventToSse(event))) break;
+    }
+    if (!res.writableEnded) res.end();
+    return reply;
+  };
+
+  app.post(
+    '/:id/messages/:message_id/regenerate',
+    {
+      config: { modelCall: true },
+      schema: {
+        tags,
+        summary: 'Generate a new reply in place of an assistant message, as its sibling, and make it the active branch',
+        description: turnDescription,
+        params: b.messageParams,
+        body: b.regenerateBody,
+        produces: ['application/json', 'text/event-stream'],
+        response: turnResponses,
+      },
+    },
+    async (request, reply) => {
+      const { id, message_id } = request.params;
+      const turn = await core.chat.regenerate(actorOf(request), id, message_id, { model: request.body?.model });
+      return answer(request, reply, turn);
+    },
+  );
+
+  app.post(
+    '/:id/messages/:message_id/edit',
+    {
+      config: { modelCall: true },
+      schema: {
+        tags,
+        summary: 'Send an edited user message as a sibling of the one named, get a reply, and make it the active branch',
+        description: turnDescription,
+        params: b.messageParams,
+        body: b.editBody,
+        produces: ['application/json', 'text/event-stream'],
+        response: turnResponses,
+      },
+    },
+    async (request, reply) => {
+      const { id, message_id } = request.params;
+      const turn = await core.chat.edit(actorOf(request), id, message_id, request.body);
+      return answer(request, reply, turn);
+    },
+  );
+
+  app.put(
+    '/:id/active-leaf',
+    {
+      schema: {
+        tags,
+        summary: 'Switch the active branch to the one through a message',
+        description:
+          'The active path becomes the path through `message_id`, continued down its newest replies to a leaf. Every surface ' +
+          'shows, and the model reads, the active path.',
+        params: s.idParams,
+        body: b.messageRefBody,
+        response: s.withErrors({ 200: b.activeLeafSchema }),
+      },
+    },
+    async (request) => {
+      const { leafId } = await core.messages.setActiveLeaf(actorOf(request), request.params.id, request.body.message_id);
+      return { conversation_id: request.params.id, active_leaf_id: leafId };
+    },
+  );
+
+  app.post(
+    '/:id/fork',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Start a new conversation from a copy of the path up to a message',
+        params: s.idParams,
+        body: b.messageRefBody,
+        response: s.withErrors({ 201: s.conversationSchema }),
+      },
+    },
+    async (request, reply) => {
+      const forked = await core.messages.fork(actorOf(request), request.params.id, request.body.message_id);
+      return reply.status(201).send(presentConversation(forked));
+    },
+  );
+};
+
+/** A message with its place in the tree (`?branch=all`). */
+export const presentTreeMessage = (
+  m: Parameters<typeof presentMessage>[0],
+  siblings: { ids: string[]; index: number } | undefined,
+): z.infer<typeof b.treeMessageSchema> => ({
+  ...presentMessage(m),
+  parent_id: m.parentId,
+  ...(siblings ? { sibling_ids: siblings.ids, sibling_index: siblings.index } : {}),
+});
