@@ -118,6 +118,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Seed 003: /api/chat/session(s), /api/chat/message(s), /aichat/…, /ws/:session_id, in its own envelope.
   await app.register(aichatRoutes, { core: deps.core, heartbeatSeconds: deps.config.realtime.heartbeatSeconds });
   await app.register(openaiRoutes, { core: deps.core, prefix: '/v1' });
-  await app.register(responsesRoutes, { core: deps.core, db: deps.database.db, prefix: '/v1' });
+  await app.register(responsesRoutes, { core: deps.core, prefix: '/v1' });
   return app;
 }

@@ -15,6 +15,7 @@ import { ChatService } from './chat/chat-service.ts';
 import { heartbeatIntervalMs } from './chat/recovery.ts';
 import { CompletionsService } from './chat/completions-service.ts';
 import { ModelCalls } from './chat/model-call.ts';
+import { ResponsesService } from './chat/responses-service.ts';
 import { SessionChatService } from './chat/session-chat.ts';
 import { TitleGenerator } from './chat/titles.ts';
 import { TurnEngine } from './chat/turn-engine.ts';
@@ -119,10 +120,11 @@ export function createCore(deps: {
   const sessionChat = new SessionChatService({ db, conversations, messages, engine });
   const calls = new ModelCalls({ db, guard: tokenBudget, metrics });
   const completions = new CompletionsService({ models, calls, sessionChat });
+  const responses = new ResponsesService({ db, bus, completions, conversations, messages });
   const prompts = new PromptsService({ db });
   const promptPreview = new PromptPreview({ db, prompts, models, calls, timeoutMs: config.models.turnTimeoutMs });
   const transfer = new TransferService({ db, models, conversations, limits: config.transfer });
-  return { metrics, models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files, shares, search, transfer };
+  return { metrics, responses, models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files, shares, search, transfer };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { turnFailureError } from '../../core/chat/model-call.ts';
-import { ResponsesService } from '../../core/chat/responses-service.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
-import type { Db } from '../../db/client.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { clientGone, openStream } from '../streaming/sse.ts';
 import { openaiErrorHandler } from './error-handler.ts';
@@ -14,11 +12,11 @@ import { ResponseEventWriter } from './responses-stream.ts';
 import { openaiError } from './schemas.ts';
 
 /** OpenAI's Responses API: `POST /v1/responses`, `GET` and `DELETE /v1/responses/{id}`. */
-export const responsesRoutes: FastifyPluginAsync<{ core: Core; db: Db }> = async (scope, { core, db }) => {
+export const responsesRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.setErrorHandler(openaiErrorHandler);
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const responses = new ResponsesService({ db, bus: core.bus, completions: core.completions, conversations: core.conversations, messages: core.messages });
+  const { responses } = core;
   const tags = ['openai'];
   const errorsDoc = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 409: openaiError, 429: openaiError, 502: openaiError };
 
