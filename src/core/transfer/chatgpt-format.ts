@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { MessageRole } from '../../db/schema.ts';
 import { pathPart } from './parley-format.ts';
 import { newestKey } from './tree.ts';
-import { hasNul, type ImportedConversation, type ImportedMessage, type IssueList, type Loc } from './types.ts';
+import { hasNul, type ImportedConversation, importedConversation, type ImportedMessage, type IssueList, type Loc } from './types.ts';
 
 // ChatGPT's export is loose and changes over time: only the fields read here are checked.
 const epochSeconds = z.number().finite().nullish();
@@ -124,21 +124,14 @@ export function readChatgpt(raw: unknown, loc: Loc, issues: IssueList, now: Date
       updatedAt: fromEpoch(node.message?.update_time) ?? at,
     });
   }
-  const conversation: ImportedConversation = {
+  const conversation = importedConversation({
     title: c.title?.split('\u0000').join('').trim().slice(0, 200) || null,
     model: c.default_model_slug ?? null,
-    systemPrompt: null,
-    temperature: null,
-    maxTokens: null,
-    language: null,
-    archivedAt: null,
-    pinnedAt: null,
-    tags: [],
     createdAt: created,
     updatedAt: fromEpoch(c.update_time) ?? created,
     activeLeafKey: null,
     messages,
-  };
+  });
   const current = keptAtOrAbove(c.current_node);
   conversation.activeLeafKey = current ?? newestKey(conversation);
   return conversation;

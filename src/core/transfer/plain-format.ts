@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pathPart } from './parley-format.ts';
-import { hasNul, type ImportedConversation, type IssueList, type Loc } from './types.ts';
+import { hasNul, type ImportedConversation, importedConversation, type IssueList, type Loc } from './types.ts';
 
 const text = (max: number) => z.string().max(max).refine((v) => !hasNul(v), 'must not contain NUL (\\u0000) characters');
 
@@ -19,16 +19,9 @@ export function readPlain(raw: unknown, loc: Loc, issues: IssueList, now: Date):
   const { title, messages } = parsed.data;
   // A plain list has no times: the messages are stamped a millisecond apart, ending now, so they keep their order.
   const start = now.getTime() - messages.length;
-  return {
+  return importedConversation({
     title: title?.trim() || null,
     model: null,
-    systemPrompt: null,
-    temperature: null,
-    maxTokens: null,
-    language: null,
-    archivedAt: null,
-    pinnedAt: null,
-    tags: [],
     createdAt: new Date(start),
     updatedAt: now,
     activeLeafKey: messages.length > 0 ? String(messages.length - 1) : null,
@@ -47,5 +40,5 @@ export function readPlain(raw: unknown, loc: Loc, issues: IssueList, now: Date):
       createdAt: new Date(start + i),
       updatedAt: new Date(start + i),
     })),
-  };
+  });
 }

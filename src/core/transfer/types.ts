@@ -36,6 +36,13 @@ export interface ImportedConversation {
   messages: ImportedMessage[];
 }
 
+/** A conversation from a format that carries only some of Parley's fields: the rest are empty. */
+export function importedConversation(
+  fields: Pick<ImportedConversation, 'title' | 'model' | 'createdAt' | 'updatedAt' | 'activeLeafKey' | 'messages'>,
+): ImportedConversation {
+  return { systemPrompt: null, temperature: null, maxTokens: null, language: null, archivedAt: null, pinnedAt: null, tags: [], ...fields };
+}
+
 export type ImportFormat = 'parley' | 'chatgpt' | 'plain';
 
 /** Where in the request a value sits, FastAPI style: ['body', 'file', 0, 'messages', 3, 'role']. */

@@ -7,7 +7,7 @@ import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
 import * as b from './branch-schemas.ts';
-import { presentConversation, presentMessage } from './presenters.ts';
+import { presentConversation, presentMessage, presentTurnResult } from './presenters.ts';
 import * as s from './schemas.ts';
 import { turnEventToSse } from './turn-events.ts';
 
@@ -34,16 +34,7 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
   const answer = async (request: FastifyRequest, reply: FastifyReply, turn: LiveTurn) => {
     if (!wantsStream(request)) {
       const result = await waitForTurn(turn);
-      return {
-        user_message: presentMessage(result.userMessage),
-        assistant_message: presentMessage(result.assistantMessage),
-        usage: {
-          prompt_tokens: result.usage.promptTokens,
-          completion_tokens: result.usage.completionTokens,
-          total_tokens: result.usage.totalTokens,
-        },
-        cost_usd: result.costUsd,
-      };
+      return presentTurnResult(result);
     }
     const res = openStream(reply, 'text/event-stream; charset=utf-8');
     // A client that goes away stops only its own subscription; the turn runs on.

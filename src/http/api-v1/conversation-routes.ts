@@ -5,7 +5,7 @@ import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { presentTreeMessage } from './branch-routes.ts';
 import { branchListQuery, treeMessageSchema } from './branch-schemas.ts';
-import { presentConversation, presentMessage } from './presenters.ts';
+import { presentConversation, presentMessage, presentTurnResult } from './presenters.ts';
 import * as s from './schemas.ts';
 
 export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
@@ -126,16 +126,7 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     },
     async (request) => {
       const result = await core.chat.send(actorOf(request), request.params.id, request.body);
-      return {
-        user_message: presentMessage(result.userMessage),
-        assistant_message: presentMessage(result.assistantMessage),
-        usage: {
-          prompt_tokens: result.usage.promptTokens,
-          completion_tokens: result.usage.completionTokens,
-          total_tokens: result.usage.totalTokens,
-        },
-        cost_usd: result.costUsd,
-      };
+      return presentTurnResult(result);
     },
   );
 };

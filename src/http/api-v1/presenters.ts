@@ -1,5 +1,6 @@
 import type { User } from '../../core/accounts/accounts-service.ts';
 import type { ApiKey } from '../../core/accounts/api-keys-service.ts';
+import type { CompletedTurn } from '../../core/chat/chat-service.ts';
 import type { Conversation } from '../../core/conversations/conversations-service.ts';
 import type { Message } from '../../core/conversations/messages-service.ts';
 
@@ -55,4 +56,16 @@ export const presentMessage = (m: Message) => ({
   metadata: m.metadata,
   created_at: iso(m.createdAt),
   updated_at: iso(m.updatedAt),
+});
+
+/** A finished turn as `POST …/messages` (and regenerate, edit) answers it. */
+export const presentTurnResult = (result: CompletedTurn) => ({
+  user_message: presentMessage(result.userMessage),
+  assistant_message: presentMessage(result.assistantMessage),
+  usage: {
+    prompt_tokens: result.usage.promptTokens,
+    completion_tokens: result.usage.completionTokens,
+    total_tokens: result.usage.totalTokens,
+  },
+  cost_usd: result.costUsd,
 });

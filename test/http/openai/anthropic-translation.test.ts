@@ -1,18 +1,7 @@
 import { useTestServer } from '../../support/fixture.ts';
+import { chunks, weatherTool } from '../../support/openai-chunks.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-
-function chunks(text: string): any[] {
-  return text
-    .split('\n\n')
-    .filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
-    .map((e) => JSON.parse(e.slice(6)));
-}
-
-const weatherTool = {
-  type: 'function',
-  function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
-};
 
 describe('Chat Completions translated for Anthropic', () => {
   const fx = useTestServer({ upstream: 'anthropic' });

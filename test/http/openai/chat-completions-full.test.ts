@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useTestServer } from '../../support/fixture.ts';
-
-/** The JSON payloads of an SSE body, without the final [DONE]. */
-function chunks(text: string): any[] {
-  return text
-    .split('\n\n')
-    .filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
-    .map((e) => JSON.parse(e.slice(6)));
-}
-
-const weatherTool = {
-  type: 'function',
-  function: { name: 'get_weather', description: 'Weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
-};
+import { chunks, weatherTool } from '../../support/openai-chunks.ts';
 
 describe('OpenAI Chat Completions, whole', () => {
   const fx = useTestServer({ upstream: 'openai' });
