@@ -85,6 +85,20 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
   return undefined;
 }
 
+/** Why a second turn is refused while a conversation's reply is still being written. */
+export const REPLY_IN_FLIGHT = 'A reply is already being generated in this conversation';
+
+/** Whether the error is a unique violation of this index or constraint (the driver's error, or one wrapping it). */
+export function violates(err: unknown, constraint: string): boolean {
+  if (findSqlState(err) !== '23505') return false;
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const named = (e as { constraint?: unknown }).constraint;
+    if (named === constraint) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function findSqlState(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
     const code = (e as { code?: unknown }).code;

@@ -191,7 +191,9 @@ export const messages = pgTable(
   (t) => [
     index('messages_conversation_created_idx').on(t.conversationId, t.createdAt, t.id),
     index('messages_parent_idx').on(t.parentId),
-    index('messages_streaming_idx').on(t.status).where(sql`${t.status} = 'streaming'`),
+    // One reply in flight per conversation, whichever instance runs it: the loser of a race
+    // fails here. Also how recovery finds the `streaming` replies.
+    uniqueIndex('messages_one_streaming_reply_idx').on(t.conversationId).where(sql`${t.status} = 'streaming'`),
     index('messages_deleted_idx').on(t.deletedAt).where(sql`${t.deletedAt} is not null`),
     // Search over contents, as for titles above. Expression indexes rather than stored columns:
     // no table rewrite on upgrade, and rows read everywhere else do not carry the vectors.

@@ -19,7 +19,8 @@ describe('heartbeat: partial replies saved while they stream', () => {
     const id = newId();
     await fx.database.db.insert(messages).values({
       id,
-      conversationId: fx.conversationId,
+      // Each in a conversation of its own: a conversation holds one streaming reply at most.
+      conversationId: await fx.newConversation(),
       role: 'assistant',
       content: opts.content ?? '',
       status: opts.status ?? 'streaming',

@@ -64,6 +64,8 @@ export interface DatabaseFixture {
   data: TestServer;
   database: Database;
   conversationId: string;
+  /** Another conversation of the same user (a conversation holds one `streaming` reply at most). */
+  newConversation(): Promise<string>;
 }
 
 /**
@@ -80,6 +82,11 @@ export function useDatabase(): DatabaseFixture {
     handle.conversationId = newId();
     await handle.database.db.insert(users).values({ id: userId, email: `${userId}@example.test`, passwordHash: 'x' });
     await handle.database.db.insert(conversations).values({ id: handle.conversationId, userId, model: 'echo' });
+    handle.newConversation = async () => {
+      const id = newId();
+      await handle.database.db.insert(conversations).values({ id, userId, model: 'echo' });
+      return id;
+    };
   });
   after(async () => {
     await handle.database?.close();

@@ -2,7 +2,7 @@ import type { Db } from '../../db/client.ts';
 import type { Actor } from '../actor.ts';
 import type { Conversation, ConversationsService } from '../conversations/conversations-service.ts';
 import type { MessagesService } from '../conversations/messages-service.ts';
-import { errors } from '../errors.ts';
+import { errors, REPLY_IN_FLIGHT } from '../errors.ts';
 import { type CompletedTurn, waitForTurn } from './chat-service.ts';
 import type { LiveTurn } from './live-turn.ts';
 import type { CallOptions, PromptMessage } from '../../providers/types.ts';
@@ -132,7 +132,7 @@ export class SessionChatService {
     let conversation = await this.deps.conversations.get(actor, sessionId);
     // Checked before anything is stored; the engine checks again, atomically.
     if (this.deps.engine.inFlight(conversation.id)) {
-      throw errors.conflict('A reply is already being generated in this conversation');
+      throw errors.conflict(REPLY_IN_FLIGHT);
     }
     // The model a request names becomes the session's model, as a switch would.
     if (model && model !== conversation.model) {

@@ -5,7 +5,7 @@ import type { EventBus } from '../../realtime/event-bus.ts';
 import type { Actor } from '../actor.ts';
 import type { Conversation } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
-import { type AppError, errors } from '../errors.ts';
+import { type AppError, errors, REPLY_IN_FLIGHT } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { TurnHeartbeat } from './heartbeat.ts';
 import { reachedProvider, toUpstreamError, unchargedUsage } from './model-call.ts';
@@ -108,7 +108,7 @@ export class TurnEngine {
     const { conversation } = request;
     const model = this.deps.models.resolve(request.model ?? conversation.model);
     if (this.live.has(conversation.id)) {
-      throw errors.conflict('A reply is already being generated in this conversation');
+      throw errors.conflict(REPLY_IN_FLIGHT);
     }
     // Reserved before the first await, so two requests racing for one conversation cannot both start.
     const turn = new LiveTurn(conversation.id);

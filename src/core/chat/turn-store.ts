@@ -6,6 +6,7 @@ import type { PromptMessage } from '../../providers/types.ts';
 import type { Actor } from '../actor.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { activePaths, readPathTo } from '../conversations/active-path.ts';
+import { errors, REPLY_IN_FLIGHT, violates } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { promptMessageOf } from './transcript.ts';
 import type { TurnUsage } from './live-turn.ts';
@@ -21,6 +22,19 @@ export interface TurnEnd {
   cost: number;
   ttftMs: number | null;
   metadata: Record<string, unknown>;
+}
+
+/**
+ * A `streaming` reply is stored only where none is: the database refuses a second one in the
+ * same conversation, so two instances racing for it cannot both start a turn.
+ */
+async function oneReplyAtATime<T>(insert: Promise<T>): Promise<T> {
+  try {
+    return await insert;
+  } catch (err) {
+    if (violates(err, 'messages_one_streaming_reply_idx')) throw errors.conflict(REPLY_IN_FLIGHT);
+    throw err;
+  }
 }
 
 /** A turn's reads and writes: the history it sends, its first write and its last. */
@@ -82,25 +96,27 @@ export class TurnStore {
         .where(eq(conversations.id, conversationId))
         .returning({ id: conversations.id }),
     );
-    const rows = await this.db
-      .with(touch)
-      .insert(messages)
-      .values([
-        { id: userId, conversationId, parentId, role: 'user', content, metadata, createdAt: now, updatedAt: now },
-        {
-          id: replyId,
-          conversationId,
-          parentId: userId,
-          role: 'assistant',
-          content: '',
-          model: model.entry.id,
-          status: 'streaming',
-          instanceId: this.instanceId,
-          createdAt: later,
-          updatedAt: later,
-        },
-      ])
-      .returning();
+    const rows = await oneReplyAtATime(
+      this.db
+        .with(touch)
+        .insert(messages)
+        .values([
+          { id: userId, conversationId, parentId, role: 'user', content, metadata, createdAt: now, updatedAt: now },
+          {
+            id: replyId,
+            conversationId,
+            parentId: userId,
+            role: 'assistant',
+            content: '',
+            model: model.entry.id,
+            status: 'streaming',
+            instanceId: this.instanceId,
+            createdAt: later,
+            updatedAt: later,
+          },
+        ])
+        .returning(),
+    );
     const userMessage = rows.find((m) => m.role === 'user')!;
     const assistantMessage = rows.find((m) => m.role === 'assistant')!;
     return { userMessage, assistantMessage };
@@ -120,23 +136,25 @@ export class TurnStore {
         .where(eq(conversations.id, conversationId))
         .returning({ id: conversations.id }),
     );
-    const [reply] = await this.db
-      .with(touch)
-      .insert(messages)
-      .values({
-        id: replyId,
-        conversationId,
-        parentId: userMessage.id,
-        role: 'assistant',
-        content: '',
-        model: model.entry.id,
-        status: 'streaming',
-        instanceId: this.instanceId,
-        // Never before the message it answers, even with a clock that went back.
-        createdAt: new Date(Math.max(now.getTime(), userMessage.createdAt.getTime() + 1)),
-        updatedAt: now,
-      })
-      .returning();
+    const [reply] = await oneReplyAtATime(
+      this.db
+        .with(touch)
+        .insert(messages)
+        .values({
+          id: replyId,
+          conversationId,
+          parentId: userMessage.id,
+          role: 'assistant',
+          content: '',
+          model: model.entry.id,
+          status: 'streaming',
+          instanceId: this.instanceId,
+          // Never before the message it answers, even with a clock that went back.
+          createdAt: new Date(Math.max(now.getTime(), userMessage.createdAt.getTime() + 1)),
+          updatedAt: now,
+        })
+        .returning(),
+    );
     return reply;
   }
 

@@ -18,7 +18,7 @@ describe('turn recovery and heartbeat', () => {
   /** An assistant message whose last heartbeat was `ageSeconds` ago by the database's clock. */
   async function reply(status: MessageStatus, ageSeconds: number, metadata: Record<string, unknown> = {}): Promise<string> {
     const id = newId();
-    await fx.database.db.insert(messages).values({ id, conversationId: fx.conversationId, role: 'assistant', content: 'partial', status, metadata });
+    await fx.database.db.insert(messages).values({ id, conversationId: await fx.newConversation(), role: 'assistant', content: 'partial', status, metadata });
     await fx.database.db
       .update(messages)
       .set({ updatedAt: sql`now() - ${ageSeconds}::double precision * interval '1 second'` })
