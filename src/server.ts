@@ -5,6 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { recoverInterruptedTurns, scheduleTurnRecovery } from './core/chat/recovery.ts';
+import { InProcessTurnRelay, type TurnRelay } from './core/chat/turn-relay.ts';
 import { createCore } from './core/index.ts';
 import { MemoryRateLimiter } from './core/limits/memory-rate-limiter.ts';
 import { RedisRateLimiter } from './core/limits/redis-rate-limiter.ts';
@@ -14,6 +15,7 @@ import { acquireDataDirLock } from './db/data-dir-lock.ts';
 import { failureReason, maskUrl, probeRedis } from './dependency-checks.ts';
 import { type EventBus, InProcessEventBus } from './realtime/event-bus.ts';
 import { RedisEventBus } from './realtime/redis-event-bus.ts';
+import { RedisTurnRelay } from './realtime/redis-turn-relay.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -76,10 +78,15 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
       })
     : new InProcessEventBus();
   opened.push(() => bus.close());
+  // With Redis, a turn can be followed and stopped from any instance.
+  const relay: TurnRelay = config.redisUrl
+    ? await RedisTurnRelay.connect(config.redisUrl, { prefix: config.redisKeyPrefix, onError: (err) => redisLog.busError(err) })
+    : new InProcessTurnRelay();
+  opened.push(() => relay.close());
   // Provider failures are logged at warn by the app's logger, set once it exists (no call runs before).
   let providerLog: Pick<FastifyBaseLogger, 'warn'> | undefined;
   const log = { warn: (fields: Record<string, unknown>, message: string) => providerLog?.warn(fields, message) };
-  const core = createCore({ config, db: database.db, bus, jwtSecret, limiter, log });
+  const core = createCore({ config, db: database.db, bus, jwtSecret, limiter, log, relay });
   opened.push(() => core.metrics.close());
   if (database.poolUse) core.metrics.watchDatabasePool(database.poolUse);
   const readiness: Record<string, () => Promise<void>> = limiter instanceof RedisRateLimiter ? { redis: () => limiter.ping() } : {};
@@ -111,6 +118,7 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
         await core.engine.drain();
         await app.close();
         await limiter.close();
+        await relay.close();
         await bus.close();
         await database.close();
         core.metrics.close();

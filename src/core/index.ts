@@ -8,6 +8,7 @@ import { ApiKeysService } from './accounts/api-keys-service.ts';
 import { Authenticator } from './accounts/authenticator.ts';
 import { DoorThrottle } from './accounts/door-throttle.ts';
 import { AccessTokens } from './accounts/jwt.ts';
+import { UserDirectory } from './accounts/user-directory.ts';
 import { AssistantChatService } from './assistants/assistant-chat-service.ts';
 import { AssistantSessions } from './assistants/assistant-sessions.ts';
 import { AssistantsService } from './assistants/assistants-service.ts';
@@ -19,6 +20,7 @@ import { ResponsesService } from './chat/responses-service.ts';
 import { SessionChatService } from './chat/session-chat.ts';
 import { TitleGenerator } from './chat/titles.ts';
 import { TurnEngine } from './chat/turn-engine.ts';
+import type { TurnRelay } from './chat/turn-relay.ts';
 import { ConversationsService } from './conversations/conversations-service.ts';
 import { MessagesService } from './conversations/messages-service.ts';
 import { FileContextSource } from './files/context-source.ts';
@@ -45,6 +47,8 @@ export function createCore(deps: {
   limiter?: RateLimiter;
   /** Where provider failures are logged (at warn). */
   log?: WarnLog;
+  /** Shares live turns with other instances (Redis); in-process when absent. */
+  relay?: TurnRelay;
 }) {
   const { config, db, bus } = deps;
   // This server's own registry: observed by the services below, printed by GET /metrics.
@@ -67,6 +71,7 @@ export function createCore(deps: {
     revocations: bus,
   });
   const apiKeys = new ApiKeysService({ db, revocations: bus });
+  const userDirectory = new UserDirectory({ db });
   const authenticator = new Authenticator({ tokens, accounts, apiKeys });
   const conversations = new ConversationsService({ db, models, bus });
   const messages = new MessagesService({ db, conversations, bus });
@@ -107,6 +112,7 @@ export function createCore(deps: {
     guard: tokenBudget,
     context: fileContext,
     metrics,
+    relay: deps.relay,
   });
   metrics.watch('turns_in_flight', () => engine.turnsInFlight);
   const chat = new ChatService({ conversations, messages, engine });
@@ -124,7 +130,7 @@ export function createCore(deps: {
   const prompts = new PromptsService({ db });
   const promptPreview = new PromptPreview({ db, prompts, models, calls, timeoutMs: config.models.turnTimeoutMs });
   const transfer = new TransferService({ db, models, conversations, limits: config.transfer });
-  return { metrics, responses, models, tokens, accounts, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files, shares, search, transfer };
+  return { metrics, responses, models, tokens, accounts, userDirectory, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files, shares, search, transfer };
 }
 
 export type Core = ReturnType<typeof createCore>;

@@ -10,7 +10,7 @@ import type { SocketMember } from './socket-hub.ts';
 
 export interface ChatSocketDeps {
   conversations: Pick<ConversationsService, 'get'>;
-  engine: Pick<TurnEngine, 'start' | 'stop'>;
+  engine: Pick<TurnEngine, 'start' | 'stopAnywhere'>;
   /** Counts a turn against the caller's request limit; throws a 429 AppError when over it. */
   limits?: { hit(caller: { actor: Actor }): Promise<unknown> };
   presentMessage(message: Message): unknown;
@@ -50,7 +50,13 @@ export class ChatSocketProtocol {
     if (type === 'ping') {
       this.deps.send(socket, { type: 'pong' });
     } else if (type === 'stop') {
-      if (!this.deps.engine.stop(member.sessionId)) this.error(socket, 409, 'No reply is being generated in this session');
+      // The turn may run on another instance; it is stopped there.
+      void this.deps.engine
+        .stopAnywhere(member.sessionId)
+        .then((stopped) => {
+          if (!stopped) this.error(socket, 409, 'No reply is being generated in this session');
+        })
+        .catch((err) => this.fail(socket, err));
     } else if (type === 'message') {
       const parsed = messageFrame.safeParse(frame);
       if (parsed.success) {

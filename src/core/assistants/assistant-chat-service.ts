@@ -60,11 +60,8 @@ export class AssistantChatService {
    */
   async reset(actor: Actor | null, sessionId: string): Promise<void> {
     const conversation = await this.deps.sessions.open(actor, sessionId);
-    const turn = this.deps.engine.inFlight(conversation.id);
-    if (turn) {
-      turn.stop('stop');
-      await turn.settled;
-    }
+    // Wherever it runs: its reply is saved before the messages are cleared.
+    await this.deps.engine.stopAnywhere(conversation.id);
     await this.deps.messages.clear(conversation.id);
   }
 }

@@ -2,7 +2,7 @@ import type { Actor } from '../actor.ts';
 import type { ConversationsService } from '../conversations/conversations-service.ts';
 import type { Message, MessagesService } from '../conversations/messages-service.ts';
 import { errors } from '../errors.ts';
-import type { LiveTurn, TurnEvent, TurnUsage } from './live-turn.ts';
+import type { LiveTurn, TurnEvent, TurnFeed, TurnUsage } from './live-turn.ts';
 import { turnFailureError } from './model-call.ts';
 import type { TurnEngine, TurnRequest } from './turn-engine.ts';
 
@@ -22,18 +22,19 @@ export class ChatService {
 
   /** Runs a turn to its end and answers the stored pair; a provider failure is a 502 (its 429 a 429), the partial reply stored as `error`. */
   async send(actor: Actor, conversationId: string, input: { content: string; model?: string }): Promise<CompletedTurn> {
-    const conversation = await this.deps.conversations.get(actor, conversationId);
-    const turn = await this.deps.engine.start({ actor, conversation, content: input.content, model: input.model });
-    return waitForTurn(turn);
+    return waitForTurn(await this.begin(actor, conversationId, input));
   }
 
-  /** Stops the turn in flight and resolves once its partial reply is saved; false when there was none. */
+  /** Starts a turn and resolves once its messages are stored, for a client that streams it. */
+  async begin(actor: Actor, conversationId: string, input: { content: string; model?: string }): Promise<LiveTurn> {
+    const conversation = await this.deps.conversations.get(actor, conversationId);
+    return this.deps.engine.start({ actor, conversation, content: input.content, model: input.model });
+  }
+
+  /** Stops the turn in flight, on whichever instance runs it, and resolves once its partial reply is saved; false when there was none. */
   async stop(actor: Actor, conversationId: string): Promise<boolean> {
     await this.deps.conversations.get(actor, conversationId);
-    const turn = this.deps.engine.inFlight(conversationId);
-    if (!turn || !this.deps.engine.stop(conversationId)) return false;
-    await turn.settled;
-    return true;
+    return this.deps.engine.stopAnywhere(conversationId);
   }
 
   /** The turn in flight in the conversation, for a client re-attaching to it. */
@@ -42,10 +43,10 @@ export class ChatService {
     return this.deps.engine.inFlight(conversationId);
   }
 
-  /** What a client re-attaching gets: the turn in flight, or else the last stored reply (if any). */
-  async attach(actor: Actor, conversationId: string): Promise<{ turn: LiveTurn } | { turn: undefined; lastReply: Message | undefined }> {
+  /** What a client re-attaching gets: the turn in flight (here or on another instance), or else the last stored reply (if any). */
+  async attach(actor: Actor, conversationId: string): Promise<{ turn: TurnFeed } | { turn: undefined; lastReply: Message | undefined }> {
     await this.deps.conversations.get(actor, conversationId);
-    const turn = this.deps.engine.inFlight(conversationId);
+    const turn = await this.deps.engine.follow(conversationId);
     if (turn) return { turn };
     return { turn: undefined, lastReply: await this.deps.messages.lastReply(conversationId) };
   }

@@ -36,15 +36,21 @@ export type TurnEvent = TurnEventBody & { seq: number };
 
 export type StopReason = 'stop' | 'timeout' | 'shutdown' | 'deleted';
 
+/** A turn's events from a point on, as a re-attaching client reads them (here or on another instance). */
+export interface TurnFeed {
+  subscribe(afterSeq?: number, signal?: AbortSignal): AsyncGenerator<TurnEvent>;
+}
+
 /**
  * One model turn in flight. Every event is kept until the turn ends, so a client can
  * (re)attach at any point and replay from the last event it saw.
  */
-export class LiveTurn {
+export class LiveTurn implements TurnFeed {
   readonly conversationId: string;
   readonly abort = new AbortController();
   private readonly events: TurnEvent[] = [];
   private readonly waiters = new Set<() => void>();
+  private readonly taps = new Set<(event: TurnEvent) => void>();
   private finished = false;
   stopReason: StopReason | undefined;
   /**
@@ -68,7 +74,13 @@ export class LiveTurn {
     this.events.push(event);
     if (body.type === 'token') this.text += body.text;
     if (body.type === 'done' || body.type === 'error') this.finished = true;
+    for (const tap of this.taps) tap(event);
     for (const wake of this.waiters) wake();
+  }
+
+  /** Calls `listener` with each event as it is emitted (synchronously, in order). */
+  onEvent(listener: (event: TurnEvent) => void): void {
+    this.taps.add(listener);
   }
 
   stop(reason: StopReason): void {

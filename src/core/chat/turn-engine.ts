@@ -9,10 +9,11 @@ import { type AppError, errors, REPLY_IN_FLIGHT } from '../errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { TurnHeartbeat } from './heartbeat.ts';
 import { reachedProvider, toUpstreamError, unchargedUsage } from './model-call.ts';
-import { LiveTurn, type Source, type TurnUsage } from './live-turn.ts';
+import { LiveTurn, type Source, type TurnFeed, type TurnUsage } from './live-turn.ts';
 import { buildPrompt } from './prompt.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
 import type { TitleGenerator } from './titles.ts';
+import { InProcessTurnRelay, type TurnRelay } from './turn-relay.ts';
 import { TurnStore } from './turn-store.ts';
 
 export interface TurnRequest {
@@ -65,6 +66,8 @@ export interface TurnEngineDeps {
   context?: ContextSource;
   guard?: TurnGuard;
   metrics?: Pick<Metrics, 'turnFinished' | 'usageRecorded'>;
+  /** Shares turns with other instances (Redis); in-process by default. */
+  relay?: TurnRelay;
 }
 
 /**
@@ -78,11 +81,14 @@ export class TurnEngine {
   private readonly running = new Set<Promise<unknown>>();
   private readonly heartbeat: TurnHeartbeat;
   private readonly store: TurnStore;
+  private readonly relay: TurnRelay;
 
   constructor(deps: TurnEngineDeps) {
     this.deps = deps;
     this.heartbeat = new TurnHeartbeat({ db: deps.db, intervalMs: deps.heartbeatMs ?? 15_000 });
     this.store = new TurnStore(deps.db, deps.instanceId ?? null);
+    this.relay = deps.relay ?? new InProcessTurnRelay();
+    this.relay.bind({ stop: (conversationId) => this.stopHere(conversationId), reply: (id) => this.store.reply(id) });
   }
 
   /** The assistant messages this process is streaming: recovery must leave them alone. */
@@ -113,6 +119,7 @@ export class TurnEngine {
     // Reserved before the first await, so two requests racing for one conversation cannot both start.
     const turn = new LiveTurn(conversation.id);
     this.live.set(conversation.id, turn);
+    this.relay.publish(turn);
     const unfollow = this.followDeletion(turn);
     try {
       // Independent reads, so they overlap on a database server.
@@ -156,11 +163,44 @@ export class TurnEngine {
     }
   }
 
-  /** Stops the conversation's turn in flight; false when there is none. */
+  /** Stops the conversation's turn in flight on this instance; false when there is none here. */
   stop(conversationId: string): boolean {
     const turn = this.live.get(conversationId);
     if (!turn) return false;
     turn.stop('stop');
+    return true;
+  }
+
+  /**
+   * Stops the conversation's turn wherever it runs, resolving once its reply is saved; false
+   * when no reply is being written.
+   */
+  async stopAnywhere(conversationId: string): Promise<boolean> {
+    if (await this.stopHere(conversationId)) return true;
+    // Another instance may run it: ask only when the database says a reply is being written.
+    if (!(await this.store.hasStreamingReply(conversationId))) return false;
+    return this.relay.requestStop(conversationId);
+  }
+
+  /** The conversation's turn to re-attach to: this instance's, or one another instance runs. */
+  async follow(conversationId: string): Promise<TurnFeed | undefined> {
+    const here = this.live.get(conversationId);
+    if (here) return here;
+    const there = await this.relay.follow(conversationId);
+    if (there || !(await this.store.hasStreamingReply(conversationId))) return there;
+    // A reply stored a moment ago whose first event is still on its way to the relay.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return this.relay.follow(conversationId);
+  }
+
+  /** Stops this instance's turn and resolves once its reply is saved (its last event sent). */
+  private async stopHere(conversationId: string): Promise<boolean> {
+    const turn = this.live.get(conversationId);
+    if (!turn) return false;
+    turn.stop('stop');
+    for await (const _ of turn.subscribe()) {
+      // Drained up to the turn's last event, which follows its final write.
+    }
     return true;
   }
 

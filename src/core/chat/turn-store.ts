@@ -1,4 +1,4 @@
-import { eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { conversations, messages, usageEvents } from '../../db/schema.ts';
 import type { ResolvedModel } from '../../providers/catalog.ts';
@@ -55,6 +55,22 @@ export class TurnStore {
       .where(sql`${messages.deletedAt} is null`)
       .orderBy(sql`path.depth desc`)
       .prepare('turn_history');
+  }
+
+  /** A reply as stored, whatever its status. */
+  async reply(messageId: string): Promise<Message | undefined> {
+    const [row] = await this.db.select().from(messages).where(eq(messages.id, messageId));
+    return row;
+  }
+
+  /** Whether a reply of the conversation is being written, on any instance. */
+  async hasStreamingReply(conversationId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversationId), eq(messages.status, 'streaming')))
+      .limit(1);
+    return rows.length > 0;
   }
 
   /** The conversation's active path, the messages with content, oldest first. */
