@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { ProviderSpecError, providerSpecs } from './providers/provider-specs.ts';
 
@@ -56,6 +57,12 @@ const envSchema = z.object({
   TOKEN_BUDGET_FREE_DAILY: positiveInt.default(100_000),
   TOKEN_BUDGET_PRO_DAILY: positiveInt.default(2_000_000),
   TOKEN_BUDGET_ENTERPRISE_DAILY: positiveInt.default(50_000_000),
+  // Spend per user per calendar month (UTC), in US dollars, by tier; unset: no limit.
+  SPEND_LIMIT_FREE_MONTHLY_USD: z.coerce.number().positive().optional(),
+  SPEND_LIMIT_PRO_MONTHLY_USD: z.coerce.number().positive().optional(),
+  SPEND_LIMIT_ENTERPRISE_MONTHLY_USD: z.coerce.number().positive().optional(),
+  // A call without max_tokens holds this many completion tokens against the budgets until it ends.
+  BUDGET_COMPLETION_ALLOWANCE_TOKENS: positiveInt.default(4096),
   RATE_LIMIT_API_RPM: positiveInt.default(1200),
   THROTTLE_LOGIN_FAILURES: positiveInt.default(10),
   THROTTLE_REGISTRATIONS_PER_HOUR: positiveInt.default(30),
@@ -71,6 +78,9 @@ const envSchema = z.object({
   // An import is parsed on the event loop: 10 MB keeps one request within the bounded-work rule.
   IMPORT_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
   IMPORT_MAX_MESSAGES: positiveInt.default(100_000),
+  // The chat web app at `/`; off for API-only deployments.
+  WEB_APP: bool.default(true),
+  WEB_DIST_DIR: z.string().min(1).optional(),
 });
 
 export type Tier = 'free' | 'pro' | 'enterprise';
@@ -141,6 +151,13 @@ export function parseConfig(env: Record<string, string | undefined>) {
         pro: e.TOKEN_BUDGET_PRO_DAILY,
         enterprise: e.TOKEN_BUDGET_ENTERPRISE_DAILY,
       } satisfies Record<Tier, number>,
+      // Null: no spend limit for the tier (an admin may still set one per user).
+      monthlyUsd: {
+        free: e.SPEND_LIMIT_FREE_MONTHLY_USD ?? null,
+        pro: e.SPEND_LIMIT_PRO_MONTHLY_USD ?? null,
+        enterprise: e.SPEND_LIMIT_ENTERPRISE_MONTHLY_USD ?? null,
+      } satisfies Record<Tier, number | null>,
+      completionAllowanceTokens: e.BUDGET_COMPLETION_ALLOWANCE_TOKENS,
       // Authenticated requests that call no model, per user per minute, whatever the tier.
       apiRequestsPerMinute: e.RATE_LIMIT_API_RPM,
     },
@@ -157,6 +174,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     pdf: { maxPages: e.PDF_MAX_PAGES, timeoutMs: e.PDF_PARSE_TIMEOUT_MS, memoryMb: e.PDF_PARSE_MEMORY_MB },
     // One import (a JSON body or an uploaded file) is refused past this size (413) or message count (422).
     transfer: { importMaxBytes: e.IMPORT_MAX_BYTES, importMaxMessages: e.IMPORT_MAX_MESSAGES },
+    // The built web app (`npm run build:web`), served at `/` unless turned off.
+    webApp: { enabled: e.WEB_APP, distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')) },
   };
 }
 

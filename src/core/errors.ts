@@ -48,7 +48,11 @@ export const errors = {
   conflict: (message: string) => new AppError('conflict', message),
   validation: (message: string, details?: Record<string, unknown>) => new AppError('validation', message, details),
   tooLarge: (message: string) => new AppError('payload_too_large', message),
-  rateLimited: (message: string, details: { retryAfterSeconds: number; limit: number; remaining: number; resetSeconds: number }) =>
+  /** One of our limits refuses: with its window (limit, remaining, reset) when it has one, and which budget when one refuses. */
+  rateLimited: (
+    message: string,
+    details: { retryAfterSeconds?: number; limit?: number; remaining?: number; resetSeconds?: number; budget?: string },
+  ) =>
     new AppError('rate_limited', message, details),
   upstream: (message: string) => new AppError('upstream', message),
   /** The model provider rate limits us: passed on as 429, with its Retry-After when it gave one. */
@@ -56,7 +60,11 @@ export const errors = {
     new AppError('rate_limited', message, retryAfterSeconds === undefined ? { upstream: true } : { upstream: true, retryAfterSeconds }),
   unknownModel: (model: string) => new AppError('bad_request', `Model '${model}' is not available`, { model }),
   unavailable: (message: string) => new AppError('unavailable', message),
+  /** The password given to confirm a change is not the account's: refused, and counted like a failed login. */
+  wrongPassword: () => new AppError('forbidden', 'Current password is incorrect', { reason: 'wrong_password' }),
 };
+
+export const isWrongPassword = (err: unknown) => err instanceof AppError && err.details?.reason === 'wrong_password';
 
 // The database cannot be reached: the request may succeed later, so 503, never 500.
 // SQLSTATE class 08 (connection exception), 57P01-57P03 (server shutting down or starting),

@@ -30,7 +30,7 @@ import { PrometheusMetrics } from './metrics/prometheus-metrics.ts';
 import { providerFailureReporter, type WarnLog } from './metrics/provider-errors.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 import { RequestLimits } from './limits/request-limits.ts';
-import { TokenBudget } from './limits/token-budget.ts';
+import { Budgets } from './limits/budgets.ts';
 import { PromptPreview } from './prompts/preview-service.ts';
 import { PromptsService } from './prompts/prompts-service.ts';
 import { TransferService } from './transfer/transfer-service.ts';
@@ -87,7 +87,19 @@ export function createCore(deps: {
     metrics,
   });
   const doors = new DoorThrottle({ accounts, limiter, limits: config.throttle, metrics });
-  const tokenBudget = new TokenBudget({ usage, perDay: config.limits.tokensPerDay, metrics });
+  // Daily tokens, monthly spend and API key spend, held before every model call.
+  const budgets = new Budgets({
+    db,
+    metrics,
+    settings: {
+      tokensPerDay: config.limits.tokensPerDay,
+      monthlyUsd: config.limits.monthlyUsd,
+      completionAllowanceTokens: config.limits.completionAllowanceTokens,
+      // Past the longest turn, so a live call's hold never lapses.
+      holdTtlMs: config.models.turnTimeoutMs + 60_000,
+    },
+  });
+  const calls = new ModelCalls({ db, guard: budgets, metrics });
   const files = new FilesService({ db, conversations, pdf: config.pdf });
   const fileContext = new FileContextSource({
     db,
@@ -98,7 +110,8 @@ export function createCore(deps: {
     db,
     bus,
     conversations,
-    calls: new ModelCalls({ db, metrics }),
+    // Title calls are held against the budgets like every other call.
+    calls,
     timeoutMs: config.models.providerTimeoutMs,
   });
   const engine = new TurnEngine({
@@ -109,7 +122,7 @@ export function createCore(deps: {
     turnTimeoutMs: config.models.turnTimeoutMs,
     heartbeatMs: heartbeatIntervalMs(config.models.staleTurnSeconds),
     instanceId: config.instanceId,
-    guard: tokenBudget,
+    guard: budgets,
     context: fileContext,
     metrics,
     relay: deps.relay,
@@ -124,13 +137,12 @@ export function createCore(deps: {
     engine,
   });
   const sessionChat = new SessionChatService({ db, conversations, messages, engine });
-  const calls = new ModelCalls({ db, guard: tokenBudget, metrics });
   const completions = new CompletionsService({ models, calls, sessionChat });
   const responses = new ResponsesService({ db, bus, completions, conversations, messages });
   const prompts = new PromptsService({ db });
   const promptPreview = new PromptPreview({ db, prompts, models, calls, timeoutMs: config.models.turnTimeoutMs });
   const transfer = new TransferService({ db, models, conversations, limits: config.transfer });
-  return { metrics, responses, models, tokens, accounts, userDirectory, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, tokenBudget, prompts, promptPreview, files, shares, search, transfer };
+  return { metrics, responses, models, tokens, accounts, userDirectory, doors, apiKeys, authenticator, conversations, messages, usage, engine, chat, sessionChat, calls, completions, assistants, assistantChat, bus, requestLimits, budgets, prompts, promptPreview, files, shares, search, transfer };
 }
 
 export type Core = ReturnType<typeof createCore>;

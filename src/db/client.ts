@@ -85,3 +85,6 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     close: () => client.close(),
   };
 }
+
+/** The rows of a raw `db.execute(sql…)` result: both drivers answer `{ rows }`. */
+export const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;

@@ -42,6 +42,8 @@ export const users = pgTable(
     role: text('role').$type<Role>().notNull().default('user'),
     tier: text('tier').$type<Tier>().notNull().default('free'),
     active: boolean('active').notNull().default(true),
+    // Set by an admin: this user's spend limit per calendar month (UTC); null = the tier's default.
+    monthlyBudgetUsd: doublePrecision('monthly_budget_usd'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -63,6 +65,8 @@ export const apiKeys = pgTable(
     // Optional: the key stops working at this time.
     expiresAt: ts('expires_at'),
     revokedAt: ts('revoked_at'),
+    // Optional: what calls made with this key may spend in all, in US dollars.
+    budgetUsd: doublePrecision('budget_usd'),
   },
   (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId, t.createdAt)],
 );
@@ -217,9 +221,34 @@ export const usageEvents = pgTable(
     completionTokens: integer('completion_tokens').notNull(),
     costUsd: doublePrecision('cost_usd').notNull(),
     estimated: boolean('estimated').notNull().default(false),
+    // The API key the call was made with, if any: its spend counts against the key's budget.
+    apiKeyId: uuid('api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
-  (t) => [index('usage_events_user_created_idx').on(t.userId, t.createdAt)],
+  (t) => [
+    index('usage_events_user_created_idx').on(t.userId, t.createdAt),
+    index('usage_events_api_key_idx').on(t.apiKeyId).where(sql`${t.apiKeyId} is not null`),
+  ],
+);
+
+/**
+ * A model call's worst case, held against its caller's budgets from before the provider is
+ * called until its usage is recorded. A hold left by a process that died expires on its own.
+ */
+export const budgetHolds = pgTable(
+  'budget_holds',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    apiKeyId: uuid('api_key_id').references(() => apiKeys.id, { onDelete: 'cascade' }),
+    tokens: integer('tokens').notNull(),
+    usd: doublePrecision('usd').notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('budget_holds_user_idx').on(t.userId, t.expiresAt), index('budget_holds_expires_idx').on(t.expiresAt)],
 );
 
 export const prompts = pgTable(

@@ -238,7 +238,7 @@ describe('model tokens per day by tier', () => {
     const calls = mock.chatRequests().length;
     const refused = await api.post(`/api/v1/conversations/${conversationId}/messages`, { content: 'second' }, { token: user.token });
     assertRefused(refused, BUDGET, 86_400);
-    assert.match(refused.body.detail, /Daily token limit reached: 30 of 30 tokens used today \(free tier\)/);
+    assert.match(refused.body.detail, /Daily token limit reached: 30 of 30 tokens used or held today \(free tier\)/);
     assert.ok(Math.abs(Number(refused.headers.get('retry-after')) - secondsToMidnight()) <= 5);
     assert.equal(mock.chatRequests().length, calls, 'the model was not called');
 

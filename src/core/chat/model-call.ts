@@ -5,10 +5,10 @@ import { type CallOptions, ProviderError, type PromptMessage, type ProviderEvent
 import type { Actor } from '../actor.ts';
 import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
+import type { SpendGuard } from '../limits/budgets.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { TurnUsage } from './live-turn.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
-import type { TurnGuard } from './turn-engine.ts';
 
 export interface ModelCallRequest {
   actor: Actor | null;
@@ -36,13 +36,13 @@ export interface ModelCallResult {
 
 interface ModelCallsDeps {
   db: Db;
-  guard?: TurnGuard;
+  guard?: SpendGuard;
   metrics?: Pick<Metrics, 'turnFinished' | 'usageRecorded'>;
 }
 
 /**
  * A model call outside a stored conversation turn (a prompt preview, a title, a stateless
- * completion): checked against the caller's budget first, its usage recorded in every case,
+ * completion): held against the caller's budgets first, its usage recorded in every case,
  * also when it fails or is aborted half way.
  */
 export class ModelCalls {
@@ -53,8 +53,20 @@ export class ModelCalls {
 
   /** Yields the reply's events as they arrive; returns the whole text with its usage and cost. */
   async *stream(request: ModelCallRequest): AsyncGenerator<CallEvent, ModelCallResult> {
-    const check = await this.deps.guard?.prepare(request.actor);
-    check?.(estimatePromptTokens(request.messages));
+    // Held before the provider is called, released once the usage is recorded (or on failure).
+    const hold = await this.deps.guard?.hold(request.actor, {
+      model: request.model,
+      promptTokens: estimatePromptTokens(request.messages),
+      maxTokens: request.maxTokens,
+    });
+    try {
+      return yield* this.call(request);
+    } finally {
+      await hold?.release();
+    }
+  }
+
+  private async *call(request: ModelCallRequest): AsyncGenerator<CallEvent, ModelCallResult> {
     let text = '';
     let reported: { promptTokens: number; completionTokens: number } | undefined;
     let failure: AppError | undefined;
@@ -98,6 +110,7 @@ export class ModelCalls {
     await this.deps.db.insert(usageEvents).values({
       id: newId(),
       userId: request.actor?.userId ?? null,
+      apiKeyId: request.actor?.apiKeyId ?? null,
       conversationId: request.conversationId ?? null,
       kind: request.kind,
       model: request.model.entry.id,

@@ -14,7 +14,7 @@ export interface TitleDeps {
   db: Db;
   bus: EventBus;
   conversations: ConversationsService;
-  /** Unguarded: a title belongs to the turn the budget already admitted. */
+  /** Held against the caller's budgets: a title is a model call like any other. */
   calls: ModelCalls;
   timeoutMs: number;
 }

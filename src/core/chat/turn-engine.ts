@@ -6,6 +6,7 @@ import type { Actor } from '../actor.ts';
 import type { Conversation } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { type AppError, errors, REPLY_IN_FLIGHT } from '../errors.ts';
+import type { BudgetHold, SpendGuard } from '../limits/budgets.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { TurnHeartbeat } from './heartbeat.ts';
 import { reachedProvider, toUpstreamError, unchargedUsage } from './model-call.ts';
@@ -45,14 +46,6 @@ export interface ContextSource {
   forTurn(conversation: Conversation, query: string): Promise<{ system?: string; sources: Source[] }>;
 }
 
-/**
- * A check run before a model is called (the daily token budget). `prepare` does the reading,
- * so it can overlap the turn's other reads; the check it returns throws to refuse.
- */
-export interface TurnGuard {
-  prepare(actor: Actor | null): Promise<(estimatedTokens: number) => void>;
-}
-
 export interface TurnEngineDeps {
   db: Db;
   models: ModelRegistry;
@@ -64,7 +57,7 @@ export interface TurnEngineDeps {
   /** This process's INSTANCE_ID, recorded on the replies it runs so its restart recovers them at once. */
   instanceId?: string;
   context?: ContextSource;
-  guard?: TurnGuard;
+  guard?: SpendGuard;
   metrics?: Pick<Metrics, 'turnFinished' | 'usageRecorded'>;
   /** Shares turns with other instances (Redis); in-process by default. */
   relay?: TurnRelay;
@@ -121,14 +114,14 @@ export class TurnEngine {
     this.live.set(conversation.id, turn);
     this.relay.publish(turn);
     const unfollow = this.followDeletion(turn);
+    let hold: BudgetHold | undefined;
     try {
       // Independent reads, so they overlap on a database server.
-      const [history, context, check] = await Promise.all([
+      const [history, context] = await Promise.all([
         !request.branch
           ? this.store.history(conversation.id)
           : this.store.historyTo(request.branch.kind === 'edit' ? request.branch.parentId : request.branch.userMessage.parentId),
         this.deps.context?.forTurn(conversation, request.content),
-        this.deps.guard?.prepare(request.actor),
       ]);
       const prompt = buildPrompt({
         systemPrompt: conversation.systemPrompt,
@@ -138,7 +131,12 @@ export class TurnEngine {
         userContent: request.content,
       });
       if (request.final) prompt[prompt.length - 1] = request.final;
-      check?.(estimatePromptTokens(prompt));
+      // Held before anything is stored: a call the budgets refuse leaves no trace.
+      hold = await this.deps.guard?.hold(request.actor, {
+        model,
+        promptTokens: estimatePromptTokens(prompt),
+        maxTokens: request.maxTokens ?? conversation.maxTokens,
+      });
       const { branch } = request;
       const { userMessage, assistantMessage } =
         branch?.kind === 'regenerate'
@@ -148,7 +146,7 @@ export class TurnEngine {
       if (branch?.kind !== 'regenerate') this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
       if (context?.sources.length) turn.emit({ type: 'sources', sources: context.sources });
-      const run = this.run(turn, request, model, prompt, assistantMessage, context?.sources ?? []);
+      const run = this.run(turn, request, model, prompt, assistantMessage, context?.sources ?? [], hold);
       turn.settled = run;
       this.running.add(run);
       void run.finally(() => {
@@ -159,6 +157,7 @@ export class TurnEngine {
     } catch (err) {
       this.live.delete(conversation.id);
       unfollow();
+      await hold?.release();
       throw err;
     }
   }
@@ -228,6 +227,7 @@ export class TurnEngine {
     prompt: PromptMessage[],
     placeholder: Message,
     sources: Source[],
+    hold: BudgetHold | undefined,
   ): Promise<void> {
     const started = performance.now();
     const timeout = setTimeout(() => turn.stop('timeout'), this.deps.turnTimeoutMs);
@@ -314,6 +314,9 @@ export class TurnEngine {
         ttftMs,
         metadata,
       });
+      // The usage is recorded: the hold has done its work (before the title, which holds its own).
+      // Were the final write refused, the hold would stay until it expires: the reply's cost is unknown.
+      await hold?.release();
       this.deps.metrics?.usageRecorded({
         model: model.entry.id,
         provider: model.entry.provider,

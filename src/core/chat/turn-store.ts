@@ -188,6 +188,7 @@ export class TurnStore {
         .values({
           id: newId(),
           userId: input.actor?.userId ?? null,
+          apiKeyId: input.actor?.apiKeyId ?? null,
           conversationId: input.conversationId,
           messageId: placeholder.id,
           kind: 'chat',

@@ -26,7 +26,7 @@ export type TurnOutcome = 'complete' | 'incomplete' | 'error';
  * `model` and `api`: the per-minute request limits; `login`, `registration`, `refresh`: the
  * throttles of the unauthenticated doors; `daily_tokens`: the tier's daily token budget.
  */
-export type RefusedLimit = 'model' | 'api' | 'login' | 'registration' | 'refresh' | 'daily_tokens';
+export type RefusedLimit = 'model' | 'api' | 'login' | 'registration' | 'refresh' | 'daily_tokens' | 'monthly_usd' | 'api_key_usd';
 
 export type WatchedValue = 'turns_in_flight' | 'websocket_connections';
 

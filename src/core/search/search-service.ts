@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import { type Db, rowsOf } from '../../db/client.ts';
 import type { Actor } from '../actor.ts';
 import { containsPattern, type ParsedQuery, parseSearchQuery } from './search-query.ts';
 import { MARK_END, MARK_START, renderSnippet, windowAround } from './snippet.ts';
@@ -30,7 +30,6 @@ const HEADLINE_CHARS = 20_000;
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=35, MinWords=15`;
 
 // Both drivers (node-postgres and PGlite) answer a raw statement with its rows in `rows`.
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 
 interface Terms {
   parsed: ParsedQuery;

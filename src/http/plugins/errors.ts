@@ -89,6 +89,8 @@ export function applyErrorHeaders(reply: FastifyReply, error: HttpError): void {
       reply.header('x-ratelimit-remaining', String(d.remaining));
       reply.header('x-ratelimit-reset', String(d.resetSeconds));
     }
+    // Which budget refused the call: daily_tokens, monthly_usd or api_key_usd.
+    if (typeof d.budget === 'string') reply.header('x-budget', d.budget);
   }
   if (error.status === 401) reply.header('www-authenticate', 'Bearer');
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { MemoryRateLimiter } from '../../../src/core/limits/memory-rate-limiter.ts';
-import { secondsUntilUtcMidnight } from '../../../src/core/limits/token-budget.ts';
+import { secondsUntilUtcMidnight } from '../../../src/core/limits/budgets.ts';
 
 describe('MemoryRateLimiter', () => {
   it('counts hits per key within a window', async () => {

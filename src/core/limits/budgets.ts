@@ -1,0 +1,118 @@
+import { sql } from 'drizzle-orm';
+import { type Db, rowsOf } from '../../db/client.ts';
+import type { Tier } from '../../db/schema.ts';
+import { costUsd, type ResolvedModel } from '../../providers/catalog.ts';
+import type { Actor } from '../actor.ts';
+import { errors } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+
+const DAY_MS = 86_400_000;
+
+/** What a model call may cost, known before the provider is called. */
+export interface CallEstimate {
+  model: ResolvedModel;
+  promptTokens: number;
+  /** The completion cap the call was given; the configured allowance when none. */
+  maxTokens?: number | null;
+}
+
+/** A call's hold on its caller's budgets: released once its real usage is recorded. */
+export interface BudgetHold {
+  release(): Promise<void>;
+}
+
+/** Admits model calls against their caller's budgets before the provider is called. */
+export interface SpendGuard {
+  /** Holds the call's cost, or refuses it with a 429 naming the budget it does not fit. */
+  hold(actor: Actor | null, call: CallEstimate): Promise<BudgetHold>;
+}
+
+export type BudgetName = 'daily_tokens' | 'monthly_usd' | 'api_key_usd';
+
+export interface BudgetSettings {
+  tokensPerDay: Record<Tier, number>;
+  monthlyUsd: Record<Tier, number | null>;
+  completionAllowanceTokens: number;
+  /** How long a hold lasts if its call never releases it (its process died): past the longest turn. */
+  holdTtlMs: number;
+}
+
+const NO_HOLD: BudgetHold = { release: async () => {} };
+
+/**
+ * Every budget of a user, enforced with holds: before any model call (turns, titles, previews,
+ * completions) its worst case is held against the user's daily tokens, monthly spend and, for
+ * a call made with an API key, the key's spend, in one database statement that admits
+ * concurrent calls of one user one at a time on every instance (`budget_reserve`). The usage
+ * events stay the record; a hold only bridges the time until the call's event is written.
+ */
+export class Budgets implements SpendGuard {
+  private readonly deps: { db: Db; settings: BudgetSettings; metrics?: Pick<Metrics, 'refused'> };
+  constructor(deps: { db: Db; settings: BudgetSettings; metrics?: Pick<Metrics, 'refused'> }) {
+    this.deps = deps;
+  }
+
+  async hold(actor: Actor | null, call: CallEstimate): Promise<BudgetHold> {
+    // Anonymous turns have no account to charge; the request rate still bounds them.
+    if (!actor) return NO_HOLD;
+    const { settings, db } = this.deps;
+    const now = Date.now();
+    const dayStart = new Date(now - (now % DAY_MS));
+    const today = new Date(dayStart);
+    const monthStart = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1));
+    const completion = call.maxTokens ?? settings.completionAllowanceTokens;
+    const id = newId();
+    const [verdict] = rowsOf<{ refused: BudgetName | null; used: number | null; limit_value: number | null }>(
+      await db.execute(sql`select * from budget_reserve(
+        ${id}::uuid, ${actor.userId}::uuid, ${actor.apiKeyId ?? null}::uuid,
+        ${dayStart.toISOString()}::timestamptz, ${monthStart.toISOString()}::timestamptz,
+        ${new Date(now + settings.holdTtlMs).toISOString()}::timestamptz,
+        ${call.promptTokens + 1}::integer, ${call.promptTokens + completion}::integer,
+        ${costUsd(call.model.entry, call.promptTokens, 1)}::float8, ${costUsd(call.model.entry, call.promptTokens, completion)}::float8,
+        ${settings.tokensPerDay[actor.tier]}::bigint, ${settings.monthlyUsd[actor.tier]}::float8
+      )`),
+    );
+    if (verdict?.refused) throw this.refusal(actor, verdict.refused, Number(verdict.used), Number(verdict.limit_value), call.promptTokens, now);
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        // A hold that cannot be deleted now expires on its own.
+        await db.execute(sql`delete from budget_holds where id = ${id}::uuid`).catch(() => {});
+      },
+    };
+  }
+
+  private refusal(actor: Actor, budget: BudgetName, used: number, limit: number, promptTokens: number, now: number) {
+    this.deps.metrics?.refused(budget);
+    if (budget === 'daily_tokens') {
+      const resetSeconds = secondsUntilUtcMidnight(now);
+      return errors.rateLimited(
+        `Daily token limit reached: ${used} of ${limit} tokens used or held today (${actor.tier} tier); this request needs about ${promptTokens + 1} more`,
+        { retryAfterSeconds: resetSeconds, limit, remaining: Math.max(0, limit - used), resetSeconds, budget },
+      );
+    }
+    // Cents, or tenths of a cent for the small limits of trial accounts.
+    const dollars = (n: number) => `$${n.toFixed(n !== 0 && Math.abs(n) < 1 ? 4 : 2)}`;
+    if (budget === 'monthly_usd') {
+      const resetSeconds = secondsUntilNextUtcMonth(now);
+      return errors.rateLimited(`Monthly spend limit reached: ${dollars(used)} of ${dollars(limit)} spent or held this month`, {
+        retryAfterSeconds: resetSeconds,
+        budget,
+      });
+    }
+    // A key's budget does not renew: nothing to wait for.
+    return errors.rateLimited(`API key spend limit reached: ${dollars(used)} of ${dollars(limit)} spent with this key`, { budget });
+  }
+}
+
+export function secondsUntilUtcMidnight(now: number): number {
+  return Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
+}
+
+export function secondsUntilNextUtcMonth(now: number): number {
+  const d = new Date(now);
+  return Math.max(1, Math.ceil((Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - now) / 1000));
+}
