@@ -21,6 +21,7 @@ import { responsesRoutes } from './http/openai/responses-routes.ts';
 import { opsRoutes } from './http/ops/routes.ts';
 import { promptRoutes } from './http/prompts/routes.ts';
 import { sharePageRoutes } from './http/share-page/routes.ts';
+import { webAppRoutes } from './http/web-app/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -119,5 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(aichatRoutes, { core: deps.core, heartbeatSeconds: deps.config.realtime.heartbeatSeconds });
   await app.register(openaiRoutes, { core: deps.core, prefix: '/v1' });
   await app.register(responsesRoutes, { core: deps.core, prefix: '/v1' });
+  // The chat web app at `/` (its pages and assets); unknown paths keep their surface's 404.
+  if (deps.config.webApp.enabled) await app.register(webAppRoutes, { distDir: deps.config.webApp.distDir });
   return app;
 }

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ProviderSpecError, providerSpecs } from './providers/provider-specs.ts';
@@ -69,6 +69,8 @@ const envSchema = z.object({
   THROTTLE_REFRESH_PER_MINUTE: positiveInt.default(30),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   INSTANCE_ID: z.string().min(1).max(200).optional(),
+  // Processes serving one port on this machine (`auto`: one per core); more than one needs PostgreSQL and Redis.
+  WORKERS: z.union([z.literal('auto'), positiveInt.max(256)]).default(1),
   WS_HEARTBEAT_SECONDS: positiveInt.default(30),
   FILE_CONTEXT_TOKENS: positiveInt.default(4000),
   FILE_CONTEXT_WHOLE_TOKENS: nonNegativeInt.default(2000),
@@ -78,7 +80,7 @@ const envSchema = z.object({
   // An import is parsed on the event loop: 10 MB keeps one request within the bounded-work rule.
   IMPORT_MAX_BYTES: positiveInt.default(10 * 1024 * 1024),
   IMPORT_MAX_MESSAGES: positiveInt.default(100_000),
-  // The chat web app at `/`; off for API-only deployments.
+  // The chat web app at `/`; off for API-only deployments. Its build is web/dist unless WEB_DIST_DIR says otherwise.
   WEB_APP: bool.default(true),
   WEB_DIST_DIR: z.string().min(1).optional(),
 });
@@ -116,6 +118,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     server: { port: e.PORT, host: e.HOST, trustProxy: e.TRUST_PROXY },
     // Recorded on the turns this process runs, so a restart recovers its own dead turns at once.
     instanceId: e.INSTANCE_ID ?? `${hostname()}:${e.PORT}`,
+    workers: e.WORKERS === 'auto' ? availableParallelism() : e.WORKERS,
     metricsToken: e.METRICS_TOKEN,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,

@@ -52,7 +52,7 @@ export function createCore(deps: {
 }) {
   const { config, db, bus } = deps;
   // This server's own registry: observed by the services below, printed by GET /metrics.
-  const metrics = new PrometheusMetrics();
+  const metrics = new PrometheusMetrics({ instanceId: config.instanceId });
   const models = new ModelRegistry({
     file: config.models.file,
     defaultModel: config.models.defaultModel,

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { LiveTurn, TurnEvent, TurnFeed } from '../core/chat/live-turn.ts';
 import type { TurnRelay, TurnRelayHooks } from '../core/chat/turn-relay.ts';
 import type { Message } from '../core/conversations/messages-service.ts';
+import { errors } from '../core/errors.ts';
 
 export interface RedisTurnRelayOptions {
   /** Key and channel prefix shared by the instances (REDIS_KEY_PREFIX). */
@@ -115,10 +116,19 @@ export class RedisTurnRelay implements TurnRelay {
 
   async follow(conversationId: string): Promise<TurnFeed | undefined> {
     const key = this.key(conversationId);
-    const [first] = await this.writer.xrange(key, '0-1', '0-1');
-    if (!first) return undefined;
+    let first: [string, string[]] | undefined;
+    let last: [string, string[]] | undefined;
+    try {
+      [[first], [last]] = await Promise.all([this.writer.xrange(key, '0-1', '0-1'), this.writer.xrevrange(key, '+', '-', 'COUNT', 1)]);
+    } catch (err) {
+      // Redis is away: the client gets the stored reply, as partial as it is.
+      this.reportError(err);
+      return undefined;
+    }
+    if (!first || !last) return undefined;
     const turnId = field(first[1], 't');
-    if (!turnId) return undefined;
+    // A turn that has ended is the stored reply's business: only live turns are followed.
+    if (!turnId || terminal(JSON.parse(field(last[1], 'e') ?? 'null') as TurnEvent)) return undefined;
     return { subscribe: (afterSeq = 0, signal?: AbortSignal) => this.read(key, turnId, afterSeq, signal) };
   }
 
@@ -137,7 +147,8 @@ export class RedisTurnRelay implements TurnRelay {
       await this.writer.publish(this.channel, `stop ${id} ${this.origin} ${conversationId}`);
     } catch (err) {
       this.pendingStops.get(id)?.(false);
-      throw err;
+      this.reportError(err);
+      throw errors.unavailable('The instance running the reply cannot be reached (Redis is unavailable); try again');
     }
     return answered;
   }

@@ -17,6 +17,14 @@ describe('configuration', () => {
     assert.equal(config.auth.allowRegistration, true);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.retention.deleteRetentionDays, 30);
+    assert.equal(config.webApp.enabled, true);
+    assert.equal(config.webApp.distDir, path.join(root, 'web', 'dist'));
+  });
+
+  it('turns the web app off and points it at another build', () => {
+    const config = parseConfig({ WEB_APP: 'false', WEB_DIST_DIR: 'build/web' });
+    assert.equal(config.webApp.enabled, false);
+    assert.equal(config.webApp.distDir, path.resolve('build/web'));
   });
 
   it('names the variable of a bad value', () => {
@@ -28,6 +36,7 @@ describe('configuration', () => {
       [{ DATABASE_URL: 'postgres://localhost/x' }, /^JWT_SECRET: required/],
       [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: /],
       [{ OPENAI_BASE_URL: 'not a url' }, /^OPENAI_BASE_URL: /],
+      [{ WEB_APP: 'perhaps' }, /^WEB_APP: /],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => parseConfig(env), (err: Error) => err instanceof ConfigError && message.test(err.message), JSON.stringify(env));

@@ -97,4 +97,75 @@ describe('budgets hold every model call before the provider is called', () => {
     assert.ok(Number(third.headers.get('retry-after')) > 0);
     assert.equal(fx.mock.chatRequests().length, calls, 'the provider was not called');
   });
+
+  it('lets an admin set a user’s monthly spend limit, reported by the usage endpoint; null returns to the tier’s', async () => {
+    const user = await registerUser(fx.api);
+    const admin = fx.user;
+    const refused = await fx.api.patch(`/api/v1/admin/users/${user.id}`, { monthly_budget_usd: 0.0005 }, { token: user.token });
+    assert.equal(refused.status, 403, 'only admins set budgets');
+    for (const bad of [0, -1, 'lots', 2_000_000]) {
+      const res = await fx.api.patch(`/api/v1/admin/users/${user.id}`, { monthly_budget_usd: bad }, { token: admin.token });
+      assert.equal(res.status, 422, `${bad}: ${res.text}`);
+    }
+    // A pro user (daily tokens out of the way, $0.001 a month by default), limited to less.
+    const set = await fx.api.patch(`/api/v1/admin/users/${user.id}`, { tier: 'pro', monthly_budget_usd: 0.0005 }, { token: admin.token });
+    assert.equal(set.status, 200, set.text);
+    assert.equal(set.body.monthly_budget_usd, 0.0005);
+    user.token = (await fx.api.post('/api/v1/auth/login', { email: user.email, password: user.password })).body.access_token;
+
+    const id = await createConversation(fx.api, user.token, { title: 'fixed', model: 'gpt-4o-mini' });
+    fx.mock.setDefault({ tokens: ['spent'], usage: { prompt_tokens: 1_000, completion_tokens: 1_000 } });
+    // Alone, the first call may use what is left: it ends past the limit by its own settlement.
+    assert.equal((await fx.api.post(`/api/v1/conversations/${id}/messages`, { content: 'one' }, { token: user.token })).status, 200);
+    const second = await fx.api.post(`/api/v1/conversations/${id}/messages`, { content: 'two' }, { token: user.token });
+    assert.equal(second.status, 429);
+    assert.equal(second.headers.get('x-budget'), 'monthly_usd');
+
+    const usage = await usageOf(user.token);
+    const monthly = usage.budgets.find((b: any) => b.budget === 'monthly_usd');
+    assert.deepEqual({ ...monthly, resets_at: undefined }, { budget: 'monthly_usd', unit: 'usd', limit: 0.0005, used: 0.00075, held: 0, remaining: 0, resets_at: undefined });
+    assert.ok(Date.parse(monthly.resets_at) > Date.now());
+    const daily = usage.budgets.find((b: any) => b.budget === 'daily_tokens');
+    assert.deepEqual([daily.limit, daily.used, daily.remaining], [100_000_000, 2_000, 100_000_000 - 2_000]);
+    // The admin reads the same standing.
+    const seen = await fx.api.get(`/api/v1/admin/users/${user.id}/usage`, { token: admin.token });
+    assert.deepEqual(seen.body.budgets, usage.budgets);
+
+    const cleared = await fx.api.patch(`/api/v1/admin/users/${user.id}`, { monthly_budget_usd: null }, { token: admin.token });
+    assert.equal(cleared.body.monthly_budget_usd, null);
+    const after = (await usageOf(user.token)).budgets.find((b: any) => b.budget === 'monthly_usd');
+    assert.equal(after.limit, 0.001, 'the pro tier’s default');
+    assert.equal(after.remaining, 0.00025);
+  });
+
+  it('limits what calls made with an API key may spend, and only those', async () => {
+    const admin = fx.user;
+    // A pro user: the daily token budget is out of the way.
+    const user = await registerUser(fx.api);
+    await fx.api.patch(`/api/v1/admin/users/${user.id}`, { tier: 'pro', monthly_budget_usd: 100 }, { token: admin.token });
+    const token = (await fx.api.post('/api/v1/auth/login', { email: user.email, password: user.password })).body.access_token;
+    for (const bad of [0, -0.5, 'ten']) {
+      const res = await fx.api.post('/api/v1/auth/api-keys', { name: 'bad', budget_usd: bad }, { token });
+      assert.equal(res.status, 422, res.text);
+    }
+    const created = await fx.api.post('/api/v1/auth/api-keys', { name: 'metered', budget_usd: 0.0005 }, { token });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.budget_usd, 0.0005);
+    const key = created.body.key;
+
+    fx.mock.setDefault({ tokens: ['spent'], usage: { prompt_tokens: 1_000, completion_tokens: 1_000 } });
+    const call = () => fx.api.post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { token: key });
+    assert.equal((await call()).status, 200);
+    const refused = await call();
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.headers.get('x-budget'), 'api_key_usd');
+    assert.match(refused.body.error.message, /API key spend limit reached: \$0\.0008 of \$0\.0005 spent with this key/);
+
+    const standing = (await usageOf(key)).budgets.find((b: any) => b.budget === 'api_key_usd');
+    assert.deepEqual([standing.limit, standing.used, standing.remaining, standing.resets_at], [0.0005, 0.00075, 0, null]);
+    // The user's own login is not held to the key's budget.
+    const own = await fx.api.post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { token });
+    assert.equal(own.status, 200, own.text);
+    assert.equal((await usageOf(token)).budgets.some((b: any) => b.budget === 'api_key_usd'), false);
+  });
 });

@@ -6,6 +6,7 @@ import { type Client, client } from '../support/http.ts';
 import { type MockOpenAI, startMockOpenAI } from '../support/mock-openai.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { eventually, openStream, type StreamedSseEvent } from '../support/stream-reader.ts';
+import { openSocket } from '../support/ws.ts';
 
 // Two instances need one database (PostgreSQL) and Redis to share turns.
 const shared = process.env.REDIS_URL && process.env.DATABASE_URL;
@@ -94,6 +95,28 @@ describe('turns seen from every instance', { skip: shared ? false : 'REDIS_URL a
     assert.equal(res.body.assistant_message.metadata.stop_reason, 'stop');
     const again = await apiB.post(`/api/v1/conversations/${id}/stop`, undefined, { token: user.token });
     assert.deepEqual(again.body, { stopped: false });
+  });
+
+  it('stops the turn with a WebSocket stop frame sent to the other instance', async () => {
+    mock.setDefault({ tokens: TOKENS, delayMs: 200, firstDelayMs: 0 });
+    const { id, pending, upstream } = await turnOnA();
+    const socket = await openSocket(b.url, id, { token: user.token });
+    try {
+      socket.send({ type: 'stop' });
+      await eventually(() => upstream.aborted);
+      assert.equal((await pending).body.assistant_message.status, 'incomplete');
+      assert.equal(
+        socket.frames.some((f) => f.type === 'error'),
+        false,
+        'no "nothing to stop" error',
+      );
+      // With nothing left to stop, the frame is answered with the surface's error.
+      socket.send({ type: 'stop' });
+      const refused = await socket.waitFor((f) => f.type === 'error');
+      assert.equal(refused.code, 409);
+    } finally {
+      await socket.close();
+    }
   });
 
   it('answers a finished turn on the other instance with its stored reply', async () => {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { loginSessions, refreshTokens, users, type Tier } from '../../db/schema.ts';
 import type { Actor } from '../actor.ts';
@@ -118,6 +118,35 @@ export class AccountsService {
     for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
   }
 
+  /** Sets or clears (null) the caller's display name. */
+  async updateProfile(actor: Actor, patch: { displayName: string | null }): Promise<User> {
+    const [user] = await this.deps.db
+      .update(users)
+      .set({ displayName: patch.displayName, updatedAt: new Date() })
+      .where(eq(users.id, actor.userId))
+      .returning();
+    if (!user) throw errors.notFound('User');
+    return user;
+  }
+
+  /**
+   * Changes the caller's password, confirmed with the current one, and ends every other login of
+   * theirs (a password is changed because it may have leaked); the caller's own login stays. Only
+   * a password login may do it, as for API keys: a leaked key must not be able to take the account.
+   */
+  async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }): Promise<void> {
+    if (!actor.loginId) throw errors.forbidden('The password can only be changed by a signed-in user, not with an API key');
+    const user = await this.me(actor);
+    if (!(await verifyPassword(user.passwordHash, input.currentPassword))) throw errors.wrongPassword();
+    await checkPasswordPolicy(input.newPassword, user.email, 'new_password');
+    const passwordHash = await hashPassword(input.newPassword);
+    const ended = await this.deps.db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
+      return revokeLogins(tx, user.id, { keep: actor.loginId });
+    });
+    for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+  }
+
   async me(actor: Actor): Promise<User> {
     const [user] = await this.deps.db.select().from(users).where(eq(users.id, actor.userId));
     if (!user) throw errors.notFound('User');
@@ -130,7 +159,11 @@ export class AccountsService {
     return row && { user: row.user, revoked: row.loginRevokedAt !== null };
   }
 
-  async updateUser(actor: Actor, userId: string, patch: { tier?: Tier; role?: User['role']; active?: boolean }): Promise<User> {
+  async updateUser(
+    actor: Actor,
+    userId: string,
+    patch: { tier?: Tier; role?: User['role']; active?: boolean; monthlyBudgetUsd?: number | null },
+  ): Promise<User> {
     if (actor.role !== 'admin') throw errors.forbidden();
     // An admin demoting or disabling themselves could leave nobody able to undo it.
     if (userId === actor.userId && (patch.role === 'user' || patch.active === false)) {
@@ -180,16 +213,19 @@ export class AccountsService {
 }
 
 /**
- * Ends logins of a user (the given ones, or all): their session rows and refresh tokens are
- * revoked together. Returns the ids of the logins that were still open.
+ * Ends logins of a user (the given ones, or all, or all but one): their session rows and refresh
+ * tokens are revoked together. Returns the ids of the logins that were still open.
  */
-async function revokeLogins(tx: Tx, userId: string, loginIds?: string[]): Promise<string[]> {
+async function revokeLogins(tx: Tx, userId: string, which?: string[] | { keep?: string }): Promise<string[]> {
   const now = new Date();
   const tokens = [eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)];
   const logins = [eq(loginSessions.userId, userId), isNull(loginSessions.revokedAt)];
-  if (loginIds) {
-    tokens.push(inArray(refreshTokens.familyId, loginIds));
-    logins.push(inArray(loginSessions.id, loginIds));
+  if (Array.isArray(which)) {
+    tokens.push(inArray(refreshTokens.familyId, which));
+    logins.push(inArray(loginSessions.id, which));
+  } else if (which?.keep) {
+    tokens.push(ne(refreshTokens.familyId, which.keep));
+    logins.push(ne(loginSessions.id, which.keep));
   }
   await tx.update(refreshTokens).set({ revokedAt: now }).where(and(...tokens));
   const ended = await tx.update(loginSessions).set({ revokedAt: now }).where(and(...logins)).returning({ id: loginSessions.id });

@@ -30,14 +30,22 @@ export class ApiKeysService {
    * Creates a key; the plain key is returned this once and only its hash is kept. Only a
    * password login may do it: a leaked key must not be able to mint keys that outlive its revocation.
    */
-  async create(actor: Actor, input: { name: string; expiresAt?: Date | null }): Promise<{ key: string; apiKey: ApiKey }> {
+  async create(actor: Actor, input: { name: string; expiresAt?: Date | null; budgetUsd?: number | null }): Promise<{ key: string; apiKey: ApiKey }> {
     if (!actor.loginId) throw errors.forbidden('API keys can only be created by a signed-in user, not with an API key');
     const expiresAt = input.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.validation('expires_at must be in the future');
     const key = `${API_KEY_PREFIX}${randomToken(32)}`;
     const [apiKey] = await this.deps.db
       .insert(apiKeys)
-      .values({ id: newId(), userId: actor.userId, name: input.name, prefix: key.slice(0, 10), keyHash: sha256(key), expiresAt })
+      .values({
+        id: newId(),
+        userId: actor.userId,
+        name: input.name,
+        prefix: key.slice(0, 10),
+        keyHash: sha256(key),
+        expiresAt,
+        budgetUsd: input.budgetUsd ?? null,
+      })
       .returning();
     return { key, apiKey };
   }

@@ -1,4 +1,5 @@
-import { AppError, errors } from '../errors.ts';
+import type { Actor } from '../actor.ts';
+import { AppError, errors, isWrongPassword } from '../errors.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AccountsService, Session } from './accounts-service.ts';
@@ -20,7 +21,7 @@ export interface DoorCaller {
   warn?: (err: unknown, message: string) => void;
 }
 
-type Accounts = Pick<AccountsService, 'login' | 'register' | 'refresh'>;
+type Accounts = Pick<AccountsService, 'login' | 'register' | 'refresh' | 'me' | 'changePassword'>;
 
 interface DoorThrottleDeps {
   accounts: Accounts;
@@ -30,7 +31,8 @@ interface DoorThrottleDeps {
 }
 
 /**
- * The unauthenticated doors (login, registration, refresh) with their throttles in front.
+ * The unauthenticated doors (login, registration, refresh) with their throttles in front, and the
+ * one signed-in door that takes a password (changing it).
  * Login counts failures only, per account and per address: once either has had its failures in
  * the window, every login for it is refused until the window ends, the right password included,
  * so guessing cannot go on. An unknown email is counted like a known one, so the answers do not
@@ -43,10 +45,36 @@ export class DoorThrottle {
   }
 
   async login(input: { email: string; password: string }, from: DoorCaller): Promise<Session> {
-    const email = input.email.trim().toLowerCase();
-    const keys = [`login:account:${email}`, `login:address:${from.address}`];
+    const keys = loginKeys(input.email, from);
+    await this.refuseAfterFailures(keys, from);
+    try {
+      return await this.deps.accounts.login(input);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'unauthorized') await this.countFailure(keys, from);
+      throw err;
+    }
+  }
+
+  /**
+   * A password change confirms the current password, so it is one more way to guess it: a wrong
+   * one counts as a failed login of the account (and the address), and once the login throttle
+   * is reached the change is refused like a login.
+   */
+  async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }, from: DoorCaller): Promise<void> {
+    const { email } = await this.deps.accounts.me(actor);
+    const keys = loginKeys(email, from);
+    await this.refuseAfterFailures(keys, from);
+    try {
+      await this.deps.accounts.changePassword(actor, input);
+    } catch (err) {
+      if (isWrongPassword(err)) await this.countFailure(keys, from);
+      throw err;
+    }
+  }
+
+  /** Checked without counting, before the password is verified: a success must not use up the allowance. */
+  private async refuseAfterFailures(keys: string[], from: DoorCaller): Promise<void> {
     const limit = this.deps.limits.loginFailures;
-    // Checked without counting, before the password is verified: a success must not use up the allowance.
     const windows = await this.guard(from, () => Promise.all(keys.map((key) => this.deps.limiter.peek(key))));
     const reached = (windows ?? []).filter((w) => w.count >= limit);
     if (reached.length > 0) {
@@ -54,14 +82,10 @@ export class DoorThrottle {
       this.deps.metrics?.refused('login');
       throw tooMany(`Too many failed login attempts; try again in ${seconds(resetMs)} seconds`, limit, resetMs);
     }
-    try {
-      return await this.deps.accounts.login(input);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'unauthorized') {
-        await this.guard(from, () => Promise.all(keys.map((key) => this.deps.limiter.hit(key, LOGIN_WINDOW_MS))));
-      }
-      throw err;
-    }
+  }
+
+  private async countFailure(keys: string[], from: DoorCaller): Promise<void> {
+    await this.guard(from, () => Promise.all(keys.map((key) => this.deps.limiter.hit(key, LOGIN_WINDOW_MS))));
   }
 
   async register(input: Parameters<Accounts['register']>[0], from: DoorCaller): Promise<Session> {
@@ -101,6 +125,9 @@ export class DoorThrottle {
     }
   }
 }
+
+/** The login throttle's counters: the account (by its email, as typed at login) and the address. */
+const loginKeys = (email: string, from: DoorCaller) => [`login:account:${email.trim().toLowerCase()}`, `login:address:${from.address}`];
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 

@@ -12,25 +12,25 @@ function loadCommonPasswords(): Promise<Set<string>> {
   return commonPasswords;
 }
 
-/** A password that breaks a rule: a 422 on the `password` field, its type naming the rule. */
-const refused = (rule: string, message: string) => errors.validation(message, { field: 'password', type: rule });
+/** A password that breaks a rule: a 422 on the body field that carried it, its type naming the rule. */
+const refused = (field: string, rule: string, message: string) => errors.validation(message, { field, type: rule });
 
 /**
  * Refuses passwords that are short, among the most used, or the account's own email (or the
  * part before its @), all compared without regard to case. For every place a password is set.
  */
-export async function checkPasswordPolicy(password: string, email: string): Promise<void> {
+export async function checkPasswordPolicy(password: string, email: string, field = 'password'): Promise<void> {
   if (password.length < PASSWORD_MIN_LENGTH) {
-    throw refused('password_too_short', `Password must be at least ${PASSWORD_MIN_LENGTH} characters long`);
+    throw refused(field, 'password_too_short', `Password must be at least ${PASSWORD_MIN_LENGTH} characters long`);
   }
   const candidate = password.toLowerCase();
   const address = email.trim().toLowerCase();
   const at = address.lastIndexOf('@');
   const localPart = at > 0 ? address.slice(0, at) : address;
   if (candidate === address || candidate === localPart) {
-    throw refused('password_is_email', 'Password must not be the email address or the part of it before the @');
+    throw refused(field, 'password_is_email', 'Password must not be the email address or the part of it before the @');
   }
   if ((await loadCommonPasswords()).has(candidate)) {
-    throw refused('password_too_common', 'Password is one of the most commonly used passwords; choose a less guessable one');
+    throw refused(field, 'password_too_common', 'Password is one of the most commonly used passwords; choose a less guessable one');
   }
 }

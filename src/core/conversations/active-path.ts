@@ -99,3 +99,25 @@ export function subtreeOf(messageId: string): SQL {
       select m.id from messages m join sub s on m.parent_id = s.id
     ) select id from sub)`;
 }
+
+/**
+ * The leaf a path through `start` (an SQL expression giving a message id, or null) continues to:
+ * down the newest live reply, step after step, as a single-row subquery of the leaf's id. The
+ * message itself when it has no live replies; null when `start` is null.
+ */
+export function newestLeafBelow(start: SQL): SQL {
+  return sql`(with recursive down(id, depth) as (
+      select ${start}, 0
+      union all
+      select (select c.id from messages c where c.parent_id = d.id and c.deleted_at is null
+              order by c.created_at desc, c.id desc limit 1), d.depth + 1
+        from down d where d.id is not null
+    ) select id from down where id is not null order by depth desc limit 1)`;
+}
+
+/** The conversation's newest live first message (a message without a parent), as a subquery of its id; null when none. */
+export function newestRootOf(conversationId: string): SQL {
+  return sql`(select r.id from messages r
+      where r.conversation_id = ${conversationId} and r.parent_id is null and r.deleted_at is null
+      order by r.created_at desc, r.id desc limit 1)`;
+}

@@ -5,8 +5,9 @@ import type { EventBus } from '../../realtime/event-bus.ts';
 import { type Actor, isAdmin } from '../actor.ts';
 import { errors } from '../errors.ts';
 import { isUuid, newId } from '../ids.ts';
-import { readActivePath, readActivePathTail, readPathTo } from './active-path.ts';
+import { newestLeafBelow, readActivePath, readActivePathTail, readPathTo } from './active-path.ts';
 import type { ConversationsService } from './conversations-service.ts';
+import { deleteSubtree } from './subtree-deletion.ts';
 
 export type Message = typeof messages.$inferSelect;
 
@@ -82,18 +83,10 @@ export class MessagesService {
     const [leaf] = await this.deps.db
       .select({ id: messages.id })
       .from(messages)
-      .where(
-        sql`${messages.id} = (with recursive down(id, depth) as (
-            select ${message.id}::uuid, 0
-            union all
-            select (select c.id from messages c where c.parent_id = d.id and c.deleted_at is null
-                    order by c.created_at desc, c.id desc limit 1), d.depth + 1
-              from down d where d.id is not null
-          ) select id from down where id is not null order by depth desc limit 1)`,
-      );
+      .where(sql`${messages.id} = ${newestLeafBelow(sql`${message.id}::uuid`)}`);
     const leafId = leaf?.id ?? message.id;
     await this.deps.db.update(conversations).set({ activeLeafId: leafId }).where(eq(conversations.id, conversationId));
-    this.deps.bus.publish({ sessionId: conversationId, event: 'session.updated', data: { session_id: conversationId, active_leaf_id: leafId } });
+    await this.publishPathChange(actor, conversationId);
     return { leafId };
   }
 
@@ -263,6 +256,27 @@ export class MessagesService {
       .returning();
     this.deps.bus.publish({ sessionId: row.conversationId, event: 'message.updated', data: row });
     return row;
+  }
+
+  /**
+   * Deletes a message of the conversation with every message below it, on every branch (seed
+   * 000's delete; seed 003's `delete` below keeps the replies). 409 while a reply below it is
+   * still being written. The active path moves off the deleted branch when it ran through it.
+   */
+  async deleteSubtree(actor: Actor, conversationId: string, messageId: string): Promise<void> {
+    await this.deps.conversations.get(actor, conversationId);
+    const message = await this.inConversation(actor, conversationId, messageId);
+    const { deletedIds, movedLeaf } = await deleteSubtree(this.deps.db, message);
+    for (const id of deletedIds) {
+      this.deps.bus.publish({ sessionId: conversationId, event: 'message.deleted', data: { message_id: id, session_id: conversationId } });
+    }
+    if (movedLeaf) await this.publishPathChange(actor, conversationId);
+  }
+
+  /** Followers hear a moved active path as the conversation, re-read: its message count is the new path's. */
+  private async publishPathChange(actor: Actor, conversationId: string): Promise<void> {
+    const conversation = await this.deps.conversations.get(actor, conversationId);
+    this.deps.bus.publish({ sessionId: conversationId, event: 'session.updated', data: conversation });
   }
 
   /**

@@ -40,12 +40,42 @@ export interface BudgetSettings {
 
 const NO_HOLD: BudgetHold = { release: async () => {} };
 
+/** Where a user stands against one budget, as the usage endpoint reports it. */
+export interface BudgetStanding {
+  budget: BudgetName;
+  unit: 'tokens' | 'usd';
+  /** Null: no limit. */
+  limit: number | null;
+  /** Recorded usage in the budget's period. */
+  used: number;
+  /** Held by calls still running. */
+  held: number;
+  /** Null without a limit; never below zero. */
+  remaining: number | null;
+  /** When the period starts over (ISO 8601); null for a key's budget, which does not renew. */
+  resets_at: string | null;
+}
+
+interface StandingRow {
+  tier: Tier;
+  monthly_limit: number | null;
+  day_tokens: number;
+  month_usd: number;
+  held_tokens: number;
+  held_usd: number;
+  key_limit: number | null;
+  key_usd: number | null;
+  key_held: number | null;
+}
+
 /**
  * Every budget of a user, enforced with holds: before any model call (turns, titles, previews,
  * completions) its worst case is held against the user's daily tokens, monthly spend and, for
  * a call made with an API key, the key's spend, in one database statement that admits
- * concurrent calls of one user one at a time on every instance (`budget_reserve`). The usage
- * events stay the record; a hold only bridges the time until the call's event is written.
+ * concurrent calls of one user one at a time on every instance (`budget_reserve`). A call
+ * whose worst case does not fit runs only alone, holding what is left, so at most that one call
+ * ends past a budget. The usage events stay the record; a hold only bridges the time until the
+ * call's event is written.
  */
 export class Budgets implements SpendGuard {
   private readonly deps: { db: Db; settings: BudgetSettings; metrics?: Pick<Metrics, 'refused'> };
@@ -58,9 +88,7 @@ export class Budgets implements SpendGuard {
     if (!actor) return NO_HOLD;
     const { settings, db } = this.deps;
     const now = Date.now();
-    const dayStart = new Date(now - (now % DAY_MS));
-    const today = new Date(dayStart);
-    const monthStart = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1));
+    const { dayStart, monthStart } = periods(now);
     const completion = call.maxTokens ?? settings.completionAllowanceTokens;
     const id = newId();
     const [verdict] = rowsOf<{ refused: BudgetName | null; used: number | null; limit_value: number | null }>(
@@ -83,6 +111,47 @@ export class Budgets implements SpendGuard {
         await db.execute(sql`delete from budget_holds where id = ${id}::uuid`).catch(() => {});
       },
     };
+  }
+
+  /**
+   * Where the user stands against each budget: daily tokens, monthly spend and, for a request
+   * made with an API key, the key's spend. Empty for an unknown user.
+   */
+  async standing(userId: string, apiKeyId?: string): Promise<BudgetStanding[]> {
+    const now = Date.now();
+    const { dayStart, monthStart } = periods(now);
+    const live = sql`h.expires_at > now()`;
+    const [row] = rowsOf<StandingRow>(
+      await this.deps.db.execute(sql`select u.tier, u.monthly_budget_usd as monthly_limit,
+        (select coalesce(sum(e.prompt_tokens + e.completion_tokens), 0)::float8 from usage_events e
+          where e.user_id = u.id and e.created_at >= ${dayStart.toISOString()}::timestamptz) as day_tokens,
+        (select coalesce(sum(e.cost_usd), 0)::float8 from usage_events e
+          where e.user_id = u.id and e.created_at >= ${monthStart.toISOString()}::timestamptz) as month_usd,
+        (select coalesce(sum(h.tokens), 0)::float8 from budget_holds h where h.user_id = u.id and ${live}) as held_tokens,
+        (select coalesce(sum(h.usd), 0)::float8 from budget_holds h where h.user_id = u.id and ${live}) as held_usd,
+        k.budget_usd as key_limit,
+        (select coalesce(sum(e.cost_usd), 0)::float8 from usage_events e where e.api_key_id = k.id) as key_usd,
+        (select coalesce(sum(h.usd), 0)::float8 from budget_holds h where h.api_key_id = k.id and ${live}) as key_held
+      from users u left join api_keys k on k.id = ${apiKeyId ?? null}::uuid and k.user_id = u.id
+      where u.id = ${userId}::uuid`),
+    );
+    if (!row) return [];
+    const monthlyLimit = row.monthly_limit ?? this.deps.settings.monthlyUsd[row.tier];
+    const standing = (budget: BudgetName, unit: 'tokens' | 'usd', limit: number | null, used: number, held: number, resetsAt: Date | null) => ({
+      budget,
+      unit,
+      limit,
+      used: Number(used),
+      held: Number(held),
+      remaining: limit === null ? null : Math.max(0, limit - Number(used) - Number(held)),
+      resets_at: resetsAt?.toISOString() ?? null,
+    });
+    const list: BudgetStanding[] = [
+      standing('daily_tokens', 'tokens', this.deps.settings.tokensPerDay[row.tier], row.day_tokens, row.held_tokens, new Date(dayStart.getTime() + DAY_MS)),
+      standing('monthly_usd', 'usd', monthlyLimit, row.month_usd, row.held_usd, nextMonth(now)),
+    ];
+    if (row.key_limit !== null) list.push(standing('api_key_usd', 'usd', row.key_limit, row.key_usd ?? 0, row.key_held ?? 0, null));
+    return list;
   }
 
   private refusal(actor: Actor, budget: BudgetName, used: number, limit: number, promptTokens: number, now: number) {
@@ -108,11 +177,21 @@ export class Budgets implements SpendGuard {
   }
 }
 
+/** The start of the current UTC day and month. */
+function periods(now: number): { dayStart: Date; monthStart: Date } {
+  const dayStart = new Date(now - (now % DAY_MS));
+  return { dayStart, monthStart: new Date(Date.UTC(dayStart.getUTCFullYear(), dayStart.getUTCMonth(), 1)) };
+}
+
+function nextMonth(now: number): Date {
+  const d = new Date(now);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+}
+
 export function secondsUntilUtcMidnight(now: number): number {
   return Math.max(1, Math.ceil((DAY_MS - (now % DAY_MS)) / 1000));
 }
 
 export function secondsUntilNextUtcMonth(now: number): number {
-  const d = new Date(now);
-  return Math.max(1, Math.ceil((Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - now) / 1000));
+  return Math.max(1, Math.ceil((nextMonth(now).getTime() - now) / 1000));
 }

@@ -7,7 +7,7 @@ const REQUEST_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 const FIRST_TOKEN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
 const TURN_BUCKETS = [0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
-const REFUSED_LIMITS: RefusedLimit[] = ['model', 'api', 'login', 'registration', 'refresh', 'daily_tokens'];
+const REFUSED_LIMITS: RefusedLimit[] = ['model', 'api', 'login', 'registration', 'refresh', 'daily_tokens', 'monthly_usd', 'api_key_usd'];
 
 /** The label of requests no route matched (unknown paths, malformed ones): one value, whatever the path. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -35,8 +35,13 @@ export class PrometheusMetrics implements Metrics {
   private pool: (() => PoolUse) | undefined;
   private readonly stopProcessMetrics: () => void;
 
-  constructor() {
+  constructor(opts: { instanceId?: string } = {}) {
     const registers = [this.registry];
+    // Which process answered: several instances (or WORKERS) behind one address tell themselves apart.
+    new Gauge({ name: 'parley_instance_info', help: 'Always 1; labelled with the instance id and process id.', labelNames: ['instance_id', 'pid'], registers }).set(
+      { instance_id: opts.instanceId ?? '', pid: String(process.pid) },
+      1,
+    );
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers });
     const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
       new Histogram<L>({ name, help, labelNames, buckets, registers });

@@ -1,7 +1,8 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { usageEvents } from '../../db/schema.ts';
-import type { Actor } from '../actor.ts';
+import { usageEvents, users } from '../../db/schema.ts';
+import { type Actor, isAdmin } from '../actor.ts';
+import { errors } from '../errors.ts';
 
 export interface UsageTotals {
   prompt_tokens: number;
@@ -28,25 +29,30 @@ const totals = {
 
 export class UsageService {
   private readonly db: Db;
-  // Read before every model call: built once, and parsed once per connection.
-  private readonly todayQuery;
 
   constructor(db: Db) {
     this.db = db;
-    this.todayQuery = db
-      .select({ total: totals.total_tokens })
-      .from(usageEvents)
-      .where(and(eq(usageEvents.userId, sql.placeholder('userId')), gte(usageEvents.createdAt, sql.placeholder('since'))))
-      .prepare('usage_tokens_today');
   }
 
   /** The actor's usage over [start, end] (whole UTC days), with daily and per-model breakdowns. */
   async summary(actor: Actor, range: { start: string; end: string }): Promise<UsageSummary> {
+    return this.summarize(actor.userId, range);
+  }
+
+  /** Another user's usage, as `summary` gives the user their own. Admins only; 404 for an unknown user. */
+  async summaryOf(actor: Actor, userId: string, range: { start: string; end: string }): Promise<UsageSummary> {
+    if (!isAdmin(actor)) throw errors.forbidden();
+    const [user] = await this.db.select({ id: users.id }).from(users).where(eq(users.id, userId));
+    if (!user) throw errors.notFound('User');
+    return this.summarize(user.id, range);
+  }
+
+  private async summarize(userId: string, range: { start: string; end: string }): Promise<UsageSummary> {
     // The day bounds are computed by the database: the day after 9999-12-31 is a valid PostgreSQL
     // timestamp, but a JavaScript Date that far out serializes in a form PostgreSQL refuses.
     const from = sql`(${range.start}::date)::timestamp at time zone 'UTC'`;
     const to = sql`(${range.end}::date + 1)::timestamp at time zone 'UTC'`;
-    const where = and(eq(usageEvents.userId, actor.userId), gte(usageEvents.createdAt, from), lt(usageEvents.createdAt, to));
+    const where = and(eq(usageEvents.userId, userId), gte(usageEvents.createdAt, from), lt(usageEvents.createdAt, to));
     const day = sql<string>`to_char(${usageEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`;
     const [[overall], daily, byModel] = await Promise.all([
       this.db.select(totals).from(usageEvents).where(where),
@@ -59,13 +65,5 @@ export class UsageService {
         .orderBy(usageEvents.model),
     ]);
     return { start_date: range.start, end_date: range.end, ...overall, daily, by_model: byModel };
-  }
-
-  /** Tokens the user's model calls used since the start of the current UTC day. */
-  async tokensToday(userId: string): Promise<number> {
-    const today = new Date();
-    today.setUTCHours(0, 0, 0, 0);
-    const [row] = await this.todayQuery.execute({ userId, since: today });
-    return row.total;
   }
 }

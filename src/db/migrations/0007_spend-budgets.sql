@@ -20,9 +20,10 @@ CREATE INDEX "usage_events_api_key_idx" ON "usage_events" USING btree ("api_key_
 -- Holds a model call's cost against its caller's budgets, or says which budget refuses it,
 -- in one statement: the caller's usage and live holds are summed and the hold written under a
 -- per-user lock, so concurrent calls on any instance are admitted one at a time. A call is
--- admitted when each budget has room for what it needs at least (its prompt); it holds the
--- smaller of its worst case and that room, so admitted calls can overshoot a budget by no more
--- than one call's difference between the hold and its real usage.
+-- admitted when its worst case fits in every budget. When it does not, it may still run alone
+-- (nothing else of the user's in flight) if its prompt fits, holding what is left: so the end
+-- of a budget can be used, and only one call, the last, can go past it, by no more than the
+-- difference between its hold and its real usage.
 CREATE FUNCTION budget_reserve(
   p_hold_id uuid, p_user_id uuid, p_api_key_id uuid,
   p_day_start timestamptz, p_month_start timestamptz, p_expires_at timestamptz,
@@ -42,6 +43,7 @@ DECLARE
   v_room double precision;
   v_tokens integer := p_worst_tokens;
   v_usd double precision := p_worst_usd;
+  v_in_flight integer;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('parley.budget:' || p_user_id::text, 0));
   -- Holds of calls whose process died lapse; they go with the next call of their user.
@@ -51,12 +53,12 @@ BEGIN
          coalesce(sum(e.cost_usd) FILTER (WHERE e.created_at >= p_month_start), 0)
     INTO v_day_tokens, v_month_usd
     FROM usage_events e WHERE e.user_id = p_user_id AND e.created_at >= least(p_day_start, p_month_start);
-  SELECT coalesce(sum(h.tokens), 0), coalesce(sum(h.usd), 0) INTO v_held_tokens, v_held_usd
+  SELECT coalesce(sum(h.tokens), 0), coalesce(sum(h.usd), 0), count(*) INTO v_held_tokens, v_held_usd, v_in_flight
     FROM budget_holds h WHERE h.user_id = p_user_id AND h.expires_at > now();
 
   IF p_daily_tokens IS NOT NULL THEN
     v_room := p_daily_tokens - v_day_tokens - v_held_tokens;
-    IF v_room < p_need_tokens THEN
+    IF v_room < p_need_tokens OR (v_room < p_worst_tokens AND v_in_flight > 0) THEN
       RETURN QUERY SELECT 'daily_tokens'::text, (v_day_tokens + v_held_tokens)::double precision, p_daily_tokens::double precision;
       RETURN;
     END IF;
@@ -66,7 +68,7 @@ BEGIN
   -- Spend limits gate priced calls only: a call of a model without a price spends nothing.
   IF v_month_limit IS NOT NULL AND p_worst_usd > 0 THEN
     v_room := v_month_limit - v_month_usd - v_held_usd;
-    IF v_room <= 0 OR v_room < p_need_usd THEN
+    IF v_room <= 0 OR v_room < p_need_usd OR (v_room < p_worst_usd AND v_in_flight > 0) THEN
       RETURN QUERY SELECT 'monthly_usd'::text, v_month_usd + v_held_usd, v_month_limit;
       RETURN;
     END IF;
@@ -79,7 +81,7 @@ BEGIN
       SELECT coalesce(sum(e.cost_usd), 0) INTO v_key_usd FROM usage_events e WHERE e.api_key_id = p_api_key_id;
       SELECT v_key_usd + coalesce(sum(h.usd), 0) INTO v_key_usd FROM budget_holds h WHERE h.api_key_id = p_api_key_id AND h.expires_at > now();
       v_room := v_key_limit - v_key_usd;
-      IF v_room <= 0 OR v_room < p_need_usd THEN
+      IF v_room <= 0 OR v_room < p_need_usd OR (v_room < p_worst_usd AND v_in_flight > 0) THEN
         RETURN QUERY SELECT 'api_key_usd'::text, v_key_usd, v_key_limit;
         RETURN;
       END IF;

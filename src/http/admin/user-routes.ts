@@ -1,37 +1,73 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Core } from '../../core/index.ts';
 import { presentUser } from '../api-v1/presenters.ts';
-import { idParams, userSchema, withErrors } from '../api-v1/schemas.ts';
+import { detailSchema, idParams, usageQuery, usageSummarySchema, userSchema, withErrors } from '../api-v1/schemas.ts';
+import { usageRange } from '../api-v1/usage-range.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
+import { userListQuery, userListSchema, userPatchBody } from './user-schemas.ts';
 
-const userPatchBody = z
-  .object({
-    tier: z.enum(['free', 'pro', 'enterprise']).optional(),
-    role: z.enum(['user', 'admin']).optional(),
-    active: z.boolean().optional(),
-  })
-  .refine((b) => b.tier !== undefined || b.role !== undefined || b.active !== undefined, {
-    message: 'At least one of tier, role and active is required',
-  });
-
-/** Account administration: tier (rate limits), role and activation. Admins only, enforced by the service. */
+/** Account administration: listing, usage, tier (rate limits), role and activation. Admins only, enforced by the services. */
 export const adminUserRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
+  const tags = ['admin'];
+
+  app.get(
+    '/users',
+    {
+      schema: {
+        tags,
+        summary: 'List users, newest first, optionally filtered by text, role, tier or activation (admins only)',
+        querystring: userListQuery,
+        response: withErrors({ 200: userListSchema }),
+      },
+    },
+    async (request) => {
+      const { q, skip, limit, role, tier, active } = request.query;
+      const { items, total } = await core.userDirectory.list(actorOf(request), { q, role, tier, active, offset: skip, limit });
+      const presented = items.map((u) => ({ ...presentUser(u), last_active_at: u.lastActiveAt?.toISOString() ?? null }));
+      return { items: presented, total, skip, limit };
+    },
+  );
+
+  app.get(
+    '/users/:id/usage',
+    {
+      schema: {
+        tags,
+        summary: 'A user’s token usage and cost, as GET /tokens/usage gives it to the user (admins only)',
+        description: 'The same range rules and body as `GET /api/v1/tokens/usage` (default: the last 30 days).',
+        params: idParams,
+        querystring: usageQuery,
+        response: withErrors({ 200: usageSummarySchema.describe('The user’s usage over the range') }),
+      },
+    },
+    async (request) => {
+      // Authorized (admins only, the user exists) by the summary, before the budgets are read.
+      const summary = await core.usage.summaryOf(actorOf(request), request.params.id, usageRange(request.query));
+      return { ...summary, budgets: await core.budgets.standing(request.params.id) };
+    },
+  );
 
   app.patch(
     '/users/:id',
     {
       schema: {
-        tags: ['admin'],
-        summary: 'Change a user’s tier, role or active flag (admins only)',
+        tags,
+        summary: 'Change a user’s tier, role, active flag or monthly spend limit (admins only)',
         params: idParams,
         body: userPatchBody,
-        response: withErrors({ 200: userSchema }),
+        response: withErrors({
+          200: userSchema.describe('The user, changed'),
+          400: detailSchema.describe('An admin may not remove their own admin role or deactivate themselves'),
+        }),
       },
     },
-    async (request) => presentUser(await core.accounts.updateUser(actorOf(request), request.params.id, request.body)),
+    async (request) => {
+      const { tier, role, active, is_active, monthly_budget_usd } = request.body;
+      const patch = { tier, role, active: active ?? is_active, monthlyBudgetUsd: monthly_budget_usd };
+      return presentUser(await core.accounts.updateUser(actorOf(request), request.params.id, patch));
+    },
   );
 };

@@ -94,6 +94,47 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     async (request) => presentUser(await core.accounts.me(actorOf(request))),
   );
 
+  app.patch(
+    '/me',
+    {
+      onRequest: auth,
+      schema: {
+        tags,
+        summary: 'Change the signed-in user’s display name',
+        body: s.profilePatchBody,
+        response: s.withErrors({ 200: s.userSchema.describe('The user, changed') }),
+      },
+    },
+    async (request) => presentUser(await core.accounts.updateProfile(actorOf(request), { displayName: request.body.display_name })),
+  );
+
+  app.post(
+    '/password',
+    {
+      onRequest: auth,
+      schema: {
+        tags,
+        summary: 'Change the password; every other login of the user ends, the caller’s stays',
+        description:
+          'Needs an access token (not an API key). A wrong `current_password` is refused with 403 and counts as a failed login ' +
+          'of the account, so repeated guesses meet the login throttle (429). `new_password` must pass the password policy: ' +
+          'a 422 on that field whose type names the rule. API keys keep working.',
+        body: s.passwordChangeBody,
+        response: s.withErrors({
+          200: s.messageOnlySchema.describe('Changed'),
+          403: s.detailSchema.describe('The current password is wrong, or the caller used an API key'),
+          422: s.detailSchema.describe('A field is missing or malformed, or the new password breaks a rule of the policy'),
+          429: s.detailSchema.describe('Too many failed attempts for this account or address'),
+        }),
+      },
+    },
+    async (request) => {
+      const { current_password, new_password } = request.body;
+      await core.doors.changePassword(actorOf(request), { currentPassword: current_password, newPassword: new_password }, doorCaller(request));
+      return { message: 'Password changed' };
+    },
+  );
+
   app.post(
     '/api-keys',
     {
@@ -106,9 +147,9 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       },
     },
     async (request, reply) => {
-      const { name, expires_at } = request.body;
+      const { name, expires_at, budget_usd } = request.body;
       const expiresAt = expires_at ? new Date(expires_at) : null;
-      const { key, apiKey } = await core.apiKeys.create(actorOf(request), { name, expiresAt });
+      const { key, apiKey } = await core.apiKeys.create(actorOf(request), { name, expiresAt, budgetUsd: budget_usd });
       return reply.status(201).send({ ...presentApiKey(apiKey), key });
     },
   );

@@ -1,22 +1,14 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { waitForTurn } from '../../core/chat/chat-service.ts';
-import type { LiveTurn } from '../../core/chat/live-turn.ts';
 import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
-import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
 import * as b from './branch-schemas.ts';
-import { presentConversation, presentMessage, presentTurnResult } from './presenters.ts';
+import { presentConversation, presentMessage } from './presenters.ts';
 import * as s from './schemas.ts';
-import { turnEventToSse } from './turn-events.ts';
+import { answerTurn, turnDescription } from './turn-answer.ts';
 
-const wantsStream = (request: FastifyRequest) => request.headers.accept?.toLowerCase().includes('text/event-stream') ?? false;
-
-const turnDescription =
-  'Answers like `POST /conversations/{id}/messages`. When the request accepts `text/event-stream`, the turn is streamed ' +
-  'as the re-attach stream (`GET /conversations/{id}/stream`) streams it: `start`, `sources`, `token`, `done` or `error`; ' +
-  'stop and re-attach work on it as on any turn.';
+const branchTurnDescription = `Answers like \`POST /conversations/{id}/messages\`. ${turnDescription}`;
 
 /** Branches of a conversation: regenerate a reply, edit a message, switch the active path, fork. */
 export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
@@ -30,22 +22,6 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     502: s.detailSchema,
   });
 
-  /** The turn as JSON once it ends, or as an event stream while it runs. */
-  const answer = async (request: FastifyRequest, reply: FastifyReply, turn: LiveTurn) => {
-    if (!wantsStream(request)) {
-      const result = await waitForTurn(turn);
-      return presentTurnResult(result);
-    }
-    const res = openStream(reply, 'text/event-stream; charset=utf-8');
-    // A client that goes away stops only its own subscription; the turn runs on.
-    const gone = clientGone(res);
-    for await (const event of turn.subscribe(0, gone)) {
-      if (!safeWrite(res, turnEventToSse(event))) break;
-    }
-    if (!res.writableEnded) res.end();
-    return reply;
-  };
-
   app.post(
     '/:id/messages/:message_id/regenerate',
     {
@@ -53,7 +29,7 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       schema: {
         tags,
         summary: 'Generate a new reply in place of an assistant message, as its sibling, and make it the active branch',
-        description: turnDescription,
+        description: branchTurnDescription,
         params: b.messageParams,
         body: b.regenerateBody,
         produces: ['application/json', 'text/event-stream'],
@@ -63,7 +39,7 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     async (request, reply) => {
       const { id, message_id } = request.params;
       const turn = await core.chat.regenerate(actorOf(request), id, message_id, { model: request.body?.model });
-      return answer(request, reply, turn);
+      return answerTurn(request, reply, turn);
     },
   );
 
@@ -74,7 +50,7 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       schema: {
         tags,
         summary: 'Send an edited user message as a sibling of the one named, get a reply, and make it the active branch',
-        description: turnDescription,
+        description: branchTurnDescription,
         params: b.messageParams,
         body: b.editBody,
         produces: ['application/json', 'text/event-stream'],
@@ -84,7 +60,7 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     async (request, reply) => {
       const { id, message_id } = request.params;
       const turn = await core.chat.edit(actorOf(request), id, message_id, request.body);
-      return answer(request, reply, turn);
+      return answerTurn(request, reply, turn);
     },
   );
 

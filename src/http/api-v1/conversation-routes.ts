@@ -5,8 +5,9 @@ import type { Core } from '../../core/index.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { presentTreeMessage } from './branch-routes.ts';
 import { branchListQuery, treeMessageSchema } from './branch-schemas.ts';
-import { presentConversation, presentMessage, presentTurnResult } from './presenters.ts';
+import { presentConversation, presentMessage } from './presenters.ts';
 import * as s from './schemas.ts';
+import { answerTurn, turnDescription } from './turn-answer.ts';
 
 export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -119,14 +120,21 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
       schema: {
         tags: ['messages'],
         summary: 'Send a message and get the AI response',
+        description: turnDescription,
         params: s.idParams,
         body: s.sendMessageBody,
-        response: s.withErrors({ 200: s.sendMessageResponse, 400: s.detailSchema, 409: s.detailSchema, 502: s.detailSchema }),
+        produces: ['application/json', 'text/event-stream'],
+        response: s.withErrors({
+          200: s.sendMessageResponse.describe('The turn’s result, or an event stream when the request accepts text/event-stream'),
+          400: s.detailSchema,
+          409: s.detailSchema,
+          502: s.detailSchema,
+        }),
       },
     },
-    async (request) => {
-      const result = await core.chat.send(actorOf(request), request.params.id, request.body);
-      return presentTurnResult(result);
+    async (request, reply) => {
+      const turn = await core.chat.begin(actorOf(request), request.params.id, request.body);
+      return answerTurn(request, reply, turn);
     },
   );
 };

@@ -3,6 +3,7 @@ import type { Core } from '../../core/index.ts';
 import { authRoutes } from './auth-routes.ts';
 import { branchRoutes } from './branch-routes.ts';
 import { conversationRoutes } from './conversation-routes.ts';
+import { messageRoutes } from './message-routes.ts';
 import { pinTagRoutes } from './pin-tag-routes.ts';
 import { searchRoutes } from './search-routes.ts';
 import { shareRoutes } from './share-routes.ts';
@@ -16,6 +17,7 @@ export const apiV1Routes: FastifyPluginAsync<{ core: Core }> = async (app, { cor
   await app.register(conversationRoutes, { core, prefix: '/conversations' });
   await app.register(turnRoutes, { core, prefix: '/conversations' });
   await app.register(branchRoutes, { core, prefix: '/conversations' });
+  await app.register(messageRoutes, { core, prefix: '/conversations' });
   await app.register(usageRoutes, { core });
   await app.register(searchRoutes, { core });
   await app.register(pinTagRoutes, { core, prefix: '/conversations' });

@@ -13,6 +13,7 @@ export const presentUser = (u: User) => ({
   role: u.role,
   tier: u.tier,
   is_active: u.active,
+  monthly_budget_usd: u.monthlyBudgetUsd,
   created_at: iso(u.createdAt),
 });
 
@@ -23,6 +24,7 @@ export const presentApiKey = (k: ApiKey) => ({
   created_at: iso(k.createdAt),
   last_used_at: k.lastUsedAt ? iso(k.lastUsedAt) : null,
   expires_at: k.expiresAt ? iso(k.expiresAt) : null,
+  budget_usd: k.budgetUsd,
 });
 
 export const presentConversation = (c: Conversation) => ({

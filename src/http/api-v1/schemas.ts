@@ -15,6 +15,7 @@ export const userSchema = z.object({
   role: z.enum(['user', 'admin']),
   tier: z.enum(['free', 'pro', 'enterprise']),
   is_active: z.boolean(),
+  monthly_budget_usd: z.number().nullable().describe('Spend limit per calendar month set for this user; null: the tier’s default'),
   created_at: z.string(),
 });
 
@@ -36,6 +37,14 @@ export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) 
 // A client may log out with no body at all (only the bearer token), which Fastify passes on as null.
 export const logoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).nullish();
 
+export const profilePatchBody = z.object({
+  display_name: z.string().trim().min(1).max(100).nullable().describe('1 to 100 characters, trimmed; null clears it'),
+});
+export const passwordChangeBody = z.object({
+  current_password: z.string().min(1).max(256),
+  new_password: z.string().min(8).max(256).describe('Must pass the password policy, as at registration'),
+});
+
 export const apiKeyCreateBody = z.object({
   name: z.string().trim().min(1).max(100),
   expires_at: z.iso
@@ -43,6 +52,12 @@ export const apiKeyCreateBody = z.object({
     .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
     .nullish()
     .describe('When the key stops working (ISO 8601 date-time); never when absent'),
+  budget_usd: z
+    .number()
+    .positive()
+    .max(1_000_000)
+    .nullish()
+    .describe('What calls made with this key may spend in all, in US dollars; no limit when absent'),
 });
 export const apiKeySchema = z.object({
   id: z.string(),
@@ -51,6 +66,7 @@ export const apiKeySchema = z.object({
   created_at: z.string(),
   last_used_at: z.string().nullable(),
   expires_at: z.string().nullable(),
+  budget_usd: z.number().nullable().describe('The key’s spend limit in US dollars; null for none'),
 });
 export const apiKeyCreatedSchema = apiKeySchema.extend({ key: z.string().describe('The key itself: shown this once') });
 
@@ -81,7 +97,7 @@ export const conversationUpdateBody = z.object({
   title: z.string().trim().min(1).max(200),
 });
 
-const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+export const queryBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** One tag as a client sends it: trimmed, 1 to 50 characters, case kept. */
 const tagValue = z.string().trim().min(1).max(MAX_TAG_LENGTH);
@@ -174,12 +190,27 @@ const totalsShape = {
   cost_usd: z.number(),
   requests: z.number().int(),
 };
+export const budgetStandingSchema = z
+  .object({
+    budget: z.enum(['daily_tokens', 'monthly_usd', 'api_key_usd']),
+    unit: z.enum(['tokens', 'usd']),
+    limit: z.number().nullable().describe('Null: no limit'),
+    used: z.number().describe('Recorded usage in the current period'),
+    held: z.number().describe('Held by calls still running'),
+    remaining: z.number().nullable().describe('What is left (never below zero); null without a limit'),
+    resets_at: z.string().nullable().describe('When the period starts over; null for an API key’s budget, which does not renew'),
+  })
+  .describe('Where the user stands against one budget; a model call that does not fit is refused with 429 naming it');
+
 export const usageSummarySchema = z.object({
   start_date: z.string(),
   end_date: z.string(),
   ...totalsShape,
   daily: z.array(z.object({ date: z.string(), ...totalsShape })),
   by_model: z.array(z.object({ model: z.string(), ...totalsShape })),
+  budgets: z
+    .array(budgetStandingSchema)
+    .describe('Daily tokens and monthly spend now (whatever the range asked), and the key’s spend when the request used an API key'),
 });
 
 export const modelSchema = z.object({

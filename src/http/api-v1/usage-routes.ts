@@ -4,12 +4,7 @@ import type { Core } from '../../core/index.ts';
 import { priceKnown } from '../../providers/catalog.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import * as s from './schemas.ts';
-
-const DEFAULT_RANGE_DAYS = 30;
-const day = (d: Date) => d.toISOString().slice(0, 10);
-const FIRST_DAY = '0001-01-01';
-// YYYY-MM-DD strings compare as dates; a year before 1 ('0000-…', '-000001-…') sorts below FIRST_DAY.
-const maxDate = (a: string, b: string) => (a > b ? a : b);
+import { usageRange } from './usage-range.ts';
 
 export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -27,10 +22,9 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
       },
     },
     async (request) => {
-      const end = request.query.end_date ?? day(new Date());
-      const windowStart = day(new Date(new Date(`${end}T00:00:00Z`).getTime() - (DEFAULT_RANGE_DAYS - 1) * 86_400_000));
-      const start = request.query.start_date ?? maxDate(windowStart, FIRST_DAY);
-      return core.usage.summary(actorOf(request), { start, end });
+      const actor = actorOf(request);
+      const [summary, budgets] = await Promise.all([core.usage.summary(actor, usageRange(request.query)), core.budgets.standing(actor.userId, actor.apiKeyId)]);
+      return { ...summary, budgets };
     },
   );
 

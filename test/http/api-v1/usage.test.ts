@@ -26,7 +26,7 @@ describe('seed 000 token usage', () => {
     const res = await api.get(`/api/v1/tokens/usage?start_date=${today}&end_date=${today}`, { token: user.token });
     assert.equal(res.status, 200);
     const totals = ['completion_tokens', 'cost_usd', 'prompt_tokens', 'requests', 'total_tokens'];
-    assert.deepEqual(Object.keys(res.body).sort(), ['by_model', 'daily', 'end_date', 'start_date', ...totals].sort());
+    assert.deepEqual(Object.keys(res.body).sort(), ['budgets', 'by_model', 'daily', 'end_date', 'start_date', ...totals].sort());
     assert.deepEqual(Object.keys(res.body.daily[0]).sort(), ['date', ...totals].sort());
     assert.deepEqual(Object.keys(res.body.by_model[0]).sort(), ['model', ...totals].sort());
     const expected = a.body.usage.total_tokens + b.body.usage.total_tokens;
