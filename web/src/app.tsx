@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { Shell } from './components/shell.tsx';
-import { currentPath, matchRoute, navigate } from './lib/router.ts';
+import { currentPath, matchRoute, navigate, onLinkClick } from './lib/router.ts';
 import { currentUser, toast } from './lib/state.ts';
 import { AdminPage } from './pages/admin-page.tsx';
 import { AuthPage } from './pages/auth-page.tsx';
@@ -66,7 +66,7 @@ function NotFound() {
     <section class="page">
       <h1>Not found</h1>
       <p>
-        <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+        <a href="/" onClick={(e) => onLinkClick(e, '/')}>
           Back to the chat
         </a>
       </p>
