@@ -56,7 +56,8 @@ describe('usage page', { skip: b.skip }, () => {
     }
     const label = (await chart.getAttribute('aria-label')) ?? '';
     assert.match(label, new RegExp(`${formatInt(api.body.total_tokens)} in total`));
-    assert.match(label, /Input tokens, Output tokens/);
+    // Each day's bar is split by model, as the API splits it.
+    assert.match(label, /split into gpt-4o, gpt-4o-mini/);
 
     // The same numbers as a table, for those who cannot see the chart.
     await page.getByText('Show as table').click();

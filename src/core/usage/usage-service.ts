@@ -15,7 +15,8 @@ export interface UsageTotals {
 export interface UsageSummary extends UsageTotals {
   start_date: string;
   end_date: string;
-  daily: Array<UsageTotals & { date: string }>;
+  /** Each day with usage, and its split by model. */
+  daily: Array<UsageTotals & { date: string; by_model: Array<UsageTotals & { model: string }> }>;
   by_model: Array<UsageTotals & { model: string }>;
 }
 
@@ -26,6 +27,16 @@ const totals = {
   cost_usd: sql<number>`coalesce(sum(${usageEvents.costUsd}), 0)::float8`,
   requests: sql<number>`count(*)::int`,
 };
+
+const zeroTotals = (): UsageTotals => ({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, requests: 0 });
+
+function addTotals(into: UsageTotals, add: UsageTotals): void {
+  into.prompt_tokens += add.prompt_tokens;
+  into.completion_tokens += add.completion_tokens;
+  into.total_tokens += add.total_tokens;
+  into.cost_usd += add.cost_usd;
+  into.requests += add.requests;
+}
 
 export class UsageService {
   private readonly db: Db;
@@ -54,16 +65,27 @@ export class UsageService {
     const to = sql`(${range.end}::date + 1)::timestamp at time zone 'UTC'`;
     const where = and(eq(usageEvents.userId, userId), gte(usageEvents.createdAt, from), lt(usageEvents.createdAt, to));
     const day = sql<string>`to_char(${usageEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`;
-    const [[overall], daily, byModel] = await Promise.all([
-      this.db.select(totals).from(usageEvents).where(where),
-      this.db.select({ date: day, ...totals }).from(usageEvents).where(where).groupBy(day).orderBy(day),
-      this.db
-        .select({ model: usageEvents.model, ...totals })
-        .from(usageEvents)
-        .where(where)
-        .groupBy(usageEvents.model)
-        .orderBy(usageEvents.model),
-    ]);
-    return { start_date: range.start, end_date: range.end, ...overall, daily, by_model: byModel };
+    // One read, by day and model; the day totals, model totals and overall totals are its sums.
+    const rows = await this.db
+      .select({ date: day, model: usageEvents.model, ...totals })
+      .from(usageEvents)
+      .where(where)
+      .groupBy(day, usageEvents.model)
+      .orderBy(day, usageEvents.model);
+    const days = new Map<string, UsageTotals & { date: string; by_model: Array<UsageTotals & { model: string }> }>();
+    const models = new Map<string, UsageTotals & { model: string }>();
+    const overall = zeroTotals();
+    for (const { date, model, ...row } of rows) {
+      let d = days.get(date);
+      if (!d) days.set(date, (d = { date, ...zeroTotals(), by_model: [] }));
+      d.by_model.push({ model, ...row });
+      addTotals(d, row);
+      let m = models.get(model);
+      if (!m) models.set(model, (m = { model, ...zeroTotals() }));
+      addTotals(m, row);
+      addTotals(overall, row);
+    }
+    const byModel = [...models.values()].sort((a, b) => (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
+    return { start_date: range.start, end_date: range.end, ...overall, daily: [...days.values()], by_model: byModel };
   }
 }

@@ -206,7 +206,9 @@ export const usageSummarySchema = z.object({
   start_date: z.string(),
   end_date: z.string(),
   ...totalsShape,
-  daily: z.array(z.object({ date: z.string(), ...totalsShape })),
+  daily: z.array(
+    z.object({ date: z.string(), ...totalsShape, by_model: z.array(z.object({ model: z.string(), ...totalsShape })).describe('The day split by model') }),
+  ),
   by_model: z.array(z.object({ model: z.string(), ...totalsShape })),
   budgets: z
     .array(budgetStandingSchema)

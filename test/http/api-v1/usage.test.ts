@@ -27,7 +27,11 @@ describe('seed 000 token usage', () => {
     assert.equal(res.status, 200);
     const totals = ['completion_tokens', 'cost_usd', 'prompt_tokens', 'requests', 'total_tokens'];
     assert.deepEqual(Object.keys(res.body).sort(), ['budgets', 'by_model', 'daily', 'end_date', 'start_date', ...totals].sort());
-    assert.deepEqual(Object.keys(res.body.daily[0]).sort(), ['date', ...totals].sort());
+    assert.deepEqual(Object.keys(res.body.daily[0]).sort(), ['by_model', 'date', ...totals].sort());
+    assert.deepEqual(
+      res.body.daily[0].by_model.map((m: any) => [m.model, m.total_tokens, m.requests]),
+      [['echo', a.body.usage.total_tokens + b.body.usage.total_tokens, 2]],
+    );
     assert.deepEqual(Object.keys(res.body.by_model[0]).sort(), ['model', ...totals].sort());
     const expected = a.body.usage.total_tokens + b.body.usage.total_tokens;
     assert.equal(res.body.total_tokens, expected);
