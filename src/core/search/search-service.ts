@@ -27,6 +27,12 @@ const TITLE_WEIGHT = 2;
 const CJK_WEIGHT = 0.1;
 // ts_headline reads the whole text it is given: only the start of a very long message is marked.
 const HEADLINE_CHARS = 20_000;
+/**
+ * Ranking a message re-reads its text (the index finds matches, it cannot score them), so only
+ * the newest this many matching messages are scored; older ones follow them, newest first. A word
+ * common in a large history stays a fast query, and what it finds first is recent.
+ */
+const RANKED_HITS = 500;
 const HEADLINE_OPTIONS = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=35, MinWords=15`;
 
 // Both drivers (node-postgres and PGlite) answer a raw statement with its rows in `rows`.
@@ -122,10 +128,13 @@ export class SearchService {
       from conversations c
       where c.user_id = ${userId} and c.deleted_at is null and ${this.matches(title, terms)}
       union all
-      select m.conversation_id, m.id, ${this.rank(content, terms)}, m.created_at
-      from messages m
-      join conversations c on c.id = m.conversation_id
-      where c.user_id = ${userId} and c.deleted_at is null and m.deleted_at is null and ${this.matches(content, terms)}`;
+      select x.conversation_id, x.id, case when x.recency <= ${RANKED_HITS} then ${this.rank(sql`x.content`, terms)} else 0 end, x.created_at
+      from (
+        select m.conversation_id, m.id, m.content, m.created_at, row_number() over (order by m.created_at desc, m.id desc) as recency
+        from messages m
+        join conversations c on c.id = m.conversation_id
+        where c.user_id = ${userId} and c.deleted_at is null and m.deleted_at is null and ${this.matches(content, terms)}
+      ) x`;
   }
 
   // Each condition is written exactly as its index expression in the schema, so the planner can
