@@ -185,6 +185,46 @@ export class AccountsService {
     return user;
   }
 
+  /**
+   * Creates an account with the role and tier given, whatever the registration setting (admins
+   * only: an operator setting up users). The password policy applies as at registration.
+   */
+  async createUser(
+    actor: Actor,
+    input: { email: string; password: string; displayName?: string | null; role?: User['role']; tier?: Tier },
+  ): Promise<User> {
+    if (actor.role !== 'admin') throw errors.forbidden();
+    const email = input.email.trim().toLowerCase();
+    await checkPasswordPolicy(input.password, email);
+    const passwordHash = await hashPassword(input.password);
+    const [user] = await this.deps.db
+      .insert(users)
+      .values({ id: newId(), email, passwordHash, displayName: input.displayName ?? null, role: input.role ?? 'user', tier: input.tier ?? 'free' })
+      .onConflictDoNothing({ target: users.email })
+      .returning();
+    if (!user) throw errors.conflict('Email already registered');
+    return user;
+  }
+
+  /**
+   * Sets a user's password without the current one (admins only: a forgotten password) and ends
+   * every login of theirs, as the old password may have leaked. API keys keep working.
+   */
+  async resetPassword(actor: Actor, userId: string, password: string): Promise<User> {
+    if (actor.role !== 'admin') throw errors.forbidden();
+    const [current] = await this.deps.db.select({ email: users.email }).from(users).where(eq(users.id, userId));
+    if (!current) throw errors.notFound('User');
+    await checkPasswordPolicy(password, current.email);
+    const passwordHash = await hashPassword(password);
+    const { user, ended } = await this.deps.db.transaction(async (tx) => {
+      const [row] = await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId)).returning();
+      return { user: row, ended: row ? await revokeLogins(tx, userId) : [] };
+    });
+    if (!user) throw errors.notFound('User');
+    for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+    return user;
+  }
+
   /** Issues tokens for a login: a new one (`isNew`, its session row is created) or a refreshed one. */
   private async openSession(user: User, loginId: string, isNew: boolean): Promise<Session> {
     const refreshToken = randomToken();

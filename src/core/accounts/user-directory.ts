@@ -33,6 +33,14 @@ export class UserDirectory {
     this.db = deps.db;
   }
 
+  /** The account with this email, compared without regard to case. Admins only. */
+  async findByEmail(actor: Actor, email: string): Promise<User> {
+    if (!isAdmin(actor)) throw errors.forbidden();
+    const [user] = await this.db.select().from(users).where(eq(users.email, email.trim().toLowerCase()));
+    if (!user) throw errors.notFound('User');
+    return user;
+  }
+
   /** A page of accounts, newest first, with how many match. Admins only. */
   async list(actor: Actor, query: UserListQuery): Promise<{ items: ListedUser[]; total: number }> {
     if (!isAdmin(actor)) throw errors.forbidden();
