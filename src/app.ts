@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Core } from './core/index.ts';
 import type { Database } from './db/client.ts';
@@ -18,6 +18,7 @@ import { logSerializers } from './http/plugins/log-serializers.ts';
 import { refreshModelsOnMiss } from './http/plugins/model-lookup.ts';
 import { openaiRoutes } from './http/openai/routes.ts';
 import { responsesRoutes } from './http/openai/responses-routes.ts';
+import { swaggerOptions } from './http/openapi/document.ts';
 import { opsRoutes } from './http/ops/routes.ts';
 import { promptRoutes } from './http/prompts/routes.ts';
 import { sharePageRoutes } from './http/share-page/routes.ts';
@@ -74,14 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => deps.core.models.stop());
   refreshModelsOnMiss(app, deps.core.models);
 
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Parley', description: 'Self-hosted backend for AI chat applications', version: '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(swagger, swaggerOptions);
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.setErrorHandler(fastapiErrorHandler);

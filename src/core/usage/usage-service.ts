@@ -76,12 +76,12 @@ export class UsageService {
     const models = new Map<string, UsageTotals & { model: string }>();
     const overall = zeroTotals();
     for (const { date, model, ...row } of rows) {
-      let d = days.get(date);
-      if (!d) days.set(date, (d = { date, ...zeroTotals(), by_model: [] }));
+      const d = days.get(date) ?? { date, ...zeroTotals(), by_model: [] };
+      days.set(date, d);
       d.by_model.push({ model, ...row });
       addTotals(d, row);
-      let m = models.get(model);
-      if (!m) models.set(model, (m = { model, ...zeroTotals() }));
+      const m = models.get(model) ?? { model, ...zeroTotals() };
+      models.set(model, m);
       addTotals(m, row);
       addTotals(overall, row);
     }

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
 import { presentConversation } from '../api-v1/presenters.ts';
 import { conversationSchema, idParams, withErrors } from '../api-v1/schemas.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 
 /** Brings back a deleted conversation, with what was deleted with it, until the purge removes it for good. */
@@ -14,10 +15,14 @@ export const adminConversationRoutes: FastifyPluginAsync<{ core: Core }> = async
     '/conversations/:id/restore',
     {
       schema: {
-        tags: ['admin'],
-        summary: 'Restore a deleted conversation with its messages and files (admins only)',
+        tags: [TAG.admin],
+        operationId: 'adminRestoreConversation',
+        summary: 'Restore a deleted conversation',
+        description:
+          'Admins only. Brings back a deleted conversation with the messages and files deleted with it, until the purge removes ' +
+          'them for good.',
         params: idParams,
-        response: withErrors({ 200: conversationSchema }),
+        response: withErrors({ 200: conversationSchema.describe('The conversation, restored') }),
       },
     },
     async (request) => presentConversation(await core.conversations.restore(actorOf(request), request.params.id)),

@@ -4,6 +4,7 @@ import type { Core } from '../../core/index.ts';
 import { presentUser } from '../api-v1/presenters.ts';
 import { detailSchema, idParams, usageQuery, usageSummarySchema, userSchema, withErrors } from '../api-v1/schemas.ts';
 import { usageRange } from '../api-v1/usage-range.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { userListQuery, userListSchema, userPatchBody } from './user-schemas.ts';
 
@@ -11,14 +12,16 @@ import { userListQuery, userListSchema, userPatchBody } from './user-schemas.ts'
 export const adminUserRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['admin'];
+  const tags = [TAG.admin];
 
   app.get(
     '/users',
     {
       schema: {
         tags,
-        summary: 'List users, newest first, optionally filtered by text, role, tier or activation (admins only)',
+        operationId: 'adminListUsers',
+        summary: 'List users',
+        description: 'Admins only. A page of users, newest account first, filtered by text (`q`), role, tier or activation.',
         querystring: userListQuery,
         response: withErrors({ 200: userListSchema }),
       },
@@ -36,8 +39,11 @@ export const adminUserRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
     {
       schema: {
         tags,
-        summary: 'A user’s token usage and cost, as GET /tokens/usage gives it to the user (admins only)',
-        description: 'The same range rules and body as `GET /api/v1/tokens/usage` (default: the last 30 days).',
+        operationId: 'adminGetUserUsage',
+        summary: 'Get a user’s usage',
+        description:
+          'Admins only. A user’s token usage and cost, with the same range rules and body as `GET /api/v1/tokens/usage` ' +
+          '(default: the last 30 days).',
         params: idParams,
         querystring: usageQuery,
         response: withErrors({ 200: usageSummarySchema.describe('The user’s usage over the range') }),
@@ -55,7 +61,11 @@ export const adminUserRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
     {
       schema: {
         tags,
-        summary: 'Change a user’s tier, role, active flag or monthly spend limit (admins only)',
+        operationId: 'adminUpdateUser',
+        summary: 'Change a user',
+        description:
+          'Admins only. Changes a user’s tier (its rate limits and daily token budget), role, activation or monthly spend ' +
+          'limit; only the fields given change. A deactivated user’s logins end at once.',
         params: idParams,
         body: userPatchBody,
         response: withErrors({

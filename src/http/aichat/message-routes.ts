@@ -2,26 +2,29 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
 import { errors } from '../../core/errors.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { success } from './envelope.ts';
 import { presentMessageBrief } from './presenters.ts';
 import * as s from './schemas.ts';
 import { messagePageRoute } from './shared-routes.ts';
 
-/** Seed 003 message management under /api/chat. Messages are stored as sent: no model is called. */
+/** Message management under /api/chat, in the envelope. Messages are stored as sent: no model is called. */
 export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['seed 003 messages'];
+  const tags = [TAG.envelopedSessions];
 
   app.post(
     '/message',
     {
       schema: {
         tags,
-        summary: 'Store a message of any role in a session (no reply is generated)',
+        operationId: 'createSessionMessage',
+        summary: 'Store a message',
+        description: 'Stores a message of any role in one of the caller’s sessions, as sent: no model is called, no reply is made.',
         body: s.createMessageBody,
-        response: s.enveloped(s.messageBriefSchema),
+        response: s.enveloped(s.messageBriefSchema, 'The message stored'),
       },
     },
     async (request) => {
@@ -35,9 +38,11 @@ export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     {
       schema: {
         tags,
-        summary: 'Get a message of a session',
+        operationId: 'getSessionMessage',
+        summary: 'Get a message',
+        description: 'One message, addressed through its own session.',
         params: s.sessionMessageParams,
-        response: s.enveloped(s.messageBriefSchema),
+        response: s.enveloped(s.messageBriefSchema, 'The message'),
       },
     },
     async (request) => {
@@ -49,11 +54,26 @@ export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     },
   );
 
-  messagePageRoute(app, core, '/sessions/:session_id/messages', tags, { schema: s.messageBriefSchema, present: presentMessageBrief });
+  messagePageRoute(
+    app,
+    core,
+    '/sessions/:session_id/messages',
+    { tags, operationId: 'listSessionMessages' },
+    { schema: s.messageBriefSchema, present: presentMessageBrief },
+  );
 
   app.delete(
     '/messages/:message_id',
-    { schema: { tags, summary: 'Delete a message', params: s.messageParams, response: s.enveloped(s.doneText) } },
+    {
+      schema: {
+        tags,
+        operationId: 'deleteSessionMessage',
+        summary: 'Delete a message',
+        description: 'Deletes one message of the caller’s; `data` is a confirmation sentence.',
+        params: s.messageParams,
+        response: s.enveloped(s.doneText, 'Deleted'),
+      },
+    },
     async (request) => {
       await core.messages.delete(actorOf(request), request.params.message_id);
       return success('消息删除成功');
@@ -65,10 +85,14 @@ export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     {
       schema: {
         tags,
-        summary: 'Edit a user message (other roles are refused with 403)',
+        operationId: 'editSessionMessage',
+        summary: 'Edit a message',
+        description:
+          'Replaces the text of one of the caller’s user messages (other roles are refused with 403); `data` is a ' +
+          'confirmation sentence.',
         params: s.messageParams,
         body: s.editMessageBody,
-        response: s.enveloped(s.doneText),
+        response: s.enveloped(s.doneText, 'Edited'),
       },
     },
     async (request) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-// Seed 003's wire format: every reply is `{code, message, data}`, errors included.
+// The enveloped surface's wire format: every reply is `{code, message, data}`, errors included.
 
 export const MAX_PAGE_SIZE = 100;
 export const SESSION_PAGE_SIZE = 20;
@@ -11,17 +11,20 @@ export const errorEnvelope = z
   .describe('Error: code equals the HTTP status; data is null, or the list of field errors for 422');
 
 const errorResponses = {
-  401: errorEnvelope,
-  403: errorEnvelope,
-  404: errorEnvelope,
-  422: errorEnvelope,
-  429: errorEnvelope,
-  500: errorEnvelope,
+  401: errorEnvelope.describe('Not authenticated: no bearer token, or an invalid, expired or revoked one'),
+  403: errorEnvelope.describe('Not allowed: the session or message is another user’s, or the action is not allowed on it'),
+  404: errorEnvelope.describe('No such session or message, or deleted'),
+  422: errorEnvelope.describe('A parameter or a field of the body is missing or malformed: `data` lists each problem'),
+  429: errorEnvelope.describe('Too many requests, or a budget is used up: `Retry-After` says when to try again'),
+  500: errorEnvelope.describe('An unexpected server error, in the envelope'),
 };
 
-/** The success envelope around `data`, with the error statuses every route may answer. */
-export function enveloped<T extends z.ZodType>(data: T) {
-  return { 200: z.object({ code: z.literal(200), message: z.literal('success'), data }), ...errorResponses };
+/** The success envelope around `data` (described by `description`), with the error statuses every route may answer. */
+export function enveloped<T extends z.ZodType>(data: T, description: string) {
+  return {
+    200: z.object({ code: z.literal(200), message: z.literal('success'), data }).describe(`${description}, in the envelope`),
+    ...errorResponses,
+  };
 }
 
 const timestamp = z.string().describe('ISO 8601, UTC');

@@ -13,11 +13,24 @@ export type AichatApp = FastifyInstance<RawServerDefault, IncomingMessage, Serve
 // The document serves some operations at two paths (under /api/chat and under /aichat):
 // each is registered from here, so both paths stay the same operation.
 
-export function renameSessionRoute(app: AichatApp, core: Core, url: string, tags: string[]) {
+/** How an operation appears in the OpenAPI document: each path needs its own operationId. */
+export interface OperationDoc {
+  tags: string[];
+  operationId: string;
+}
+
+export function renameSessionRoute(app: AichatApp, core: Core, url: string, doc: OperationDoc) {
   app.patch(
     url,
     {
-      schema: { tags, summary: 'Rename a session', params: s.sessionParams, body: s.renameSessionBody, response: s.enveloped(s.doneText) },
+      schema: {
+        ...doc,
+        summary: 'Rename a session',
+        description: 'Sets the session’s title; `data` is a confirmation sentence.',
+        params: s.sessionParams,
+        body: s.renameSessionBody,
+        response: s.enveloped(s.doneText, 'Renamed'),
+      },
     },
     async (request) => {
       await core.conversations.update(actorOf(request), request.params.session_id, { title: request.body.new_title });
@@ -26,10 +39,18 @@ export function renameSessionRoute(app: AichatApp, core: Core, url: string, tags
   );
 }
 
-export function deleteSessionRoute(app: AichatApp, core: Core, url: string, tags: string[]) {
+export function deleteSessionRoute(app: AichatApp, core: Core, url: string, doc: OperationDoc) {
   app.delete(
     url,
-    { schema: { tags, summary: 'Delete a session with its messages and files', params: s.sessionParams, response: s.enveloped(s.doneText) } },
+    {
+      schema: {
+        ...doc,
+        summary: 'Delete a session',
+        description: 'Deletes the session with its messages and files; `data` is a confirmation sentence.',
+        params: s.sessionParams,
+        response: s.enveloped(s.doneText, 'Deleted'),
+      },
+    },
     async (request) => {
       await core.conversations.delete(actorOf(request), request.params.session_id);
       return success('会话删除成功');
@@ -41,18 +62,19 @@ export function messagePageRoute<T extends z.ZodType>(
   app: AichatApp,
   core: Core,
   url: string,
-  tags: string[],
+  doc: OperationDoc,
   item: { schema: T; present: (m: Message) => z.output<T> },
 ) {
   app.get(
     url,
     {
       schema: {
-        tags,
-        summary: "A page of a session's messages, oldest first",
+        ...doc,
+        summary: 'List a session’s messages',
+        description: 'A page (`page`, `page_size`) of the session’s messages, oldest first.',
         params: s.sessionParams,
         querystring: s.messagePageQuery,
-        response: s.enveloped(s.pageOf(item.schema)),
+        response: s.enveloped(s.pageOf(item.schema), 'A page of messages, with the total'),
       },
     },
     async (request) => {

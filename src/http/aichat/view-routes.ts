@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { success } from './envelope.ts';
 import { presentMessage, presentSession } from './presenters.ts';
@@ -10,21 +11,23 @@ import { deleteSessionRoute, messagePageRoute, renameSessionRoute } from './shar
 /** How many of a session's latest messages the view routes include. */
 const LATEST_MESSAGES = 50;
 
-/** Seed 003's view routes under /aichat: the shapes a chat page loads, full objects throughout. */
+/** The view routes under /aichat, in the envelope: the shapes a chat page loads, full objects throughout. */
 export const viewRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['seed 003 views'];
+  const tags = [TAG.envelopedSessions];
 
   app.get(
     '/getsessionlist/:user_id',
     {
       schema: {
         tags,
-        summary: "A page of a user's sessions, most recently updated first",
+        operationId: 'aichatListSessions',
+        summary: 'List a user’s sessions (view)',
+        description: 'A page (`page`, `page_size`) of the user’s sessions, most recently updated first, as full objects.',
         params: s.userParams,
         querystring: s.sessionPageQuery,
-        response: s.enveloped(s.pageOf(s.sessionSchema)),
+        response: s.enveloped(s.pageOf(s.sessionSchema), 'A page of sessions, with the total'),
       },
     },
     async (request) => {
@@ -39,10 +42,14 @@ export const viewRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     {
       schema: {
         tags,
-        summary: 'Sessions for a first screen, with the last 50 messages of the most recently updated one',
+        operationId: 'aichatGetFirstScreen',
+        summary: 'Load a chat page’s first screen (view)',
+        description:
+          'What a chat page shows first: a page of the user’s sessions, and the last 50 messages of the most recently updated ' +
+          'one.',
         params: s.userParams,
         querystring: s.sessionPageQuery,
-        response: s.enveloped(s.firstScreenSchema),
+        response: s.enveloped(s.firstScreenSchema, 'The sessions, and the latest one’s messages'),
       },
     },
     async (request) => {
@@ -68,9 +75,11 @@ export const viewRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     {
       schema: {
         tags,
-        summary: 'A session with its last 50 messages',
+        operationId: 'aichatGetSession',
+        summary: 'Get a session with its messages (view)',
+        description: 'One of the caller’s sessions with its last 50 messages, oldest first.',
         params: s.sessionParams,
-        response: s.enveloped(s.sessionWithMessagesSchema),
+        response: s.enveloped(s.sessionWithMessagesSchema, 'The session, with its messages'),
       },
     },
     async (request) => {
@@ -82,15 +91,30 @@ export const viewRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
 
   app.post(
     '/createsession',
-    { schema: { tags, summary: 'Create a session', body: s.createSessionBody, response: s.enveloped(s.sessionSchema) } },
+    {
+      schema: {
+        tags,
+        operationId: 'aichatCreateSession',
+        summary: 'Create a session (view)',
+        description: 'The same as `POST /api/chat/session`: a new, empty session of the caller’s.',
+        body: s.createSessionBody,
+        response: s.enveloped(s.sessionSchema, 'The session created'),
+      },
+    },
     async (request) => {
       const { user_id, title } = request.body;
       return success(presentSession(await core.conversations.create(actorOf(request), { title: title || null, ownerId: user_id })));
     },
   );
 
-  renameSessionRoute(app, core, '/sessions/:session_id', tags);
-  deleteSessionRoute(app, core, '/deletesession/:session_id', tags);
+  renameSessionRoute(app, core, '/sessions/:session_id', { tags, operationId: 'aichatRenameSession' });
+  deleteSessionRoute(app, core, '/deletesession/:session_id', { tags, operationId: 'aichatDeleteSession' });
 
-  messagePageRoute(app, core, '/sessions/:session_id/messages', tags, { schema: s.messageSchema, present: presentMessage });
+  messagePageRoute(
+    app,
+    core,
+    '/sessions/:session_id/messages',
+    { tags, operationId: 'aichatListSessionMessages' },
+    { schema: s.messageSchema, present: presentMessage },
+  );
 };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Session } from '../../core/accounts/accounts-service.ts';
 import type { DoorCaller } from '../../core/accounts/door-throttle.ts';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { presentApiKey, presentUser } from './presenters.ts';
 import * as s from './schemas.ts';
@@ -25,7 +26,7 @@ const doorCaller = (request: FastifyRequest): DoorCaller => ({
 export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const auth = requireAuth(core.authenticator);
-  const tags = ['auth'];
+  const tags = [TAG.accounts];
   const open = { tags, security: [] };
 
   app.post(
@@ -33,9 +34,19 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     {
       schema: {
         ...open,
-        summary: 'Create an account (the first one becomes admin)',
+        operationId: 'registerAccount',
+        summary: 'Create an account',
+        description:
+          'Creates the account and signs it in. The first account of an instance becomes its admin. The password must pass ' +
+          'the password policy (a 422 on `password` whose type names the rule). Registrations per address are throttled (429).',
         body: s.registerBody,
-        response: { 201: s.tokenResponseSchema, 403: s.detailSchema, 409: s.detailSchema, 422: s.detailSchema, 429: s.detailSchema },
+        response: {
+          201: s.tokenResponseSchema.describe('The new account, signed in: an access token, a refresh token and the user'),
+          403: s.detailSchema.describe('Registration is closed on this instance'),
+          409: s.detailSchema.describe('An account with this email exists'),
+          422: s.detailSchema.describe('A field is missing or malformed, or the password breaks a rule of the policy'),
+          429: s.detailSchema.describe('Too many registrations from this address: `Retry-After` says when to try again'),
+        },
       },
     },
     async (request, reply) => {
@@ -50,9 +61,19 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     {
       schema: {
         ...open,
-        summary: 'Exchange email and password for tokens',
+        operationId: 'login',
+        summary: 'Sign in with email and password',
+        description:
+          'Answers an access token (send it as `Authorization: Bearer <token>`) and a refresh token that renews it ' +
+          '(`POST /api/v1/auth/refresh`). Failed attempts are throttled per account and per address (429).',
         body: s.loginBody,
-        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 403: s.detailSchema, 422: s.detailSchema, 429: s.detailSchema },
+        response: {
+          200: s.tokenResponseSchema.describe('Signed in: an access token, a refresh token and the user'),
+          401: s.detailSchema.describe('Wrong email or password'),
+          403: s.detailSchema.describe('The account is deactivated'),
+          422: s.detailSchema.describe('A field is missing or malformed'),
+          429: s.detailSchema.describe('Too many failed attempts for this account or address: `Retry-After` says when to try again'),
+        },
       },
     },
     async (request) => presentSession(await core.doors.login(request.body, doorCaller(request))),
@@ -63,9 +84,18 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     {
       schema: {
         ...open,
-        summary: 'Rotate a refresh token; a reused one revokes its family',
+        operationId: 'refreshTokens',
+        summary: 'Renew the tokens with a refresh token',
+        description:
+          'Answers a new access token and a new refresh token; the one sent stops working. A refresh token used a second time ' +
+          'is taken as stolen: every token descended from the same login is revoked (401).',
         body: s.refreshBody,
-        response: { 200: s.tokenResponseSchema, 401: s.detailSchema, 422: s.detailSchema, 429: s.detailSchema },
+        response: {
+          200: s.tokenResponseSchema.describe('New tokens, and the user'),
+          401: s.detailSchema.describe('The refresh token is unknown, expired, revoked or reused'),
+          422: s.detailSchema.describe('The body has no refresh token'),
+          429: s.detailSchema.describe('Too many refreshes from this address: `Retry-After` says when to try again'),
+        },
       },
     },
     async (request) => presentSession(await core.doors.refresh(request.body.refresh_token, doorCaller(request))),
@@ -77,9 +107,13 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       onRequest: auth,
       schema: {
         tags,
-        summary: 'End the given refresh token’s login and the caller’s own, or every login of the caller',
+        operationId: 'logout',
+        summary: 'Sign out',
+        description:
+          'With a `refresh_token`, ends that token’s login and the caller’s own; without one, ends every login of the caller. ' +
+          'API keys keep working (revoke them with `DELETE /api/v1/auth/api-keys/{id}`).',
         body: s.logoutBody,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('Signed out') }),
       },
     },
     async (request) => {
@@ -90,7 +124,16 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
 
   app.get(
     '/me',
-    { onRequest: auth, schema: { tags, summary: 'The signed-in user', response: s.withErrors({ 200: s.userSchema }) } },
+    {
+      onRequest: auth,
+      schema: {
+        tags,
+        operationId: 'getCurrentUser',
+        summary: 'Get the signed-in user',
+        description: 'The user the access token or API key belongs to: role, tier and spend limit included.',
+        response: s.withErrors({ 200: s.userSchema.describe('The signed-in user') }),
+      },
+    },
     async (request) => presentUser(await core.accounts.me(actorOf(request))),
   );
 
@@ -100,7 +143,9 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       onRequest: auth,
       schema: {
         tags,
-        summary: 'Change the signed-in user’s display name',
+        operationId: 'updateCurrentUser',
+        summary: 'Change the display name',
+        description: 'Changes the signed-in user’s display name; null clears it.',
         body: s.profilePatchBody,
         response: s.withErrors({ 200: s.userSchema.describe('The user, changed') }),
       },
@@ -114,9 +159,10 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       onRequest: auth,
       schema: {
         tags,
-        summary: 'Change the password; every other login of the user ends, the caller’s stays',
+        operationId: 'changePassword',
+        summary: 'Change the password',
         description:
-          'Needs an access token (not an API key). A wrong `current_password` is refused with 403 and counts as a failed login ' +
+          'Every other login of the user ends; the caller’s stays. Needs an access token (not an API key). A wrong `current_password` is refused with 403 and counts as a failed login ' +
           'of the account, so repeated guesses meet the login throttle (429). `new_password` must pass the password policy: ' +
           'a 422 on that field whose type names the rule. API keys keep working.',
         body: s.passwordChangeBody,
@@ -141,9 +187,14 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
       onRequest: auth,
       schema: {
         tags,
-        summary: 'Create an API key (shown once), optionally expiring; only with a signed-in user’s access token',
-        body: s.apiKeyCreateBody,
-        response: s.withErrors({ 201: s.apiKeyCreatedSchema }),
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
+        description:
+          'A key for programs: sent as a bearer token like an access token, it acts as the user until it expires or is revoked. ' +
+          'The key itself is in this answer only. It may expire (`expires_at`) and have its own spend limit (`budget_usd`). ' +
+          'Needs an access token: an API key cannot create keys.',
+        body: s.apiKeyCreateBody.meta({ examples: [{ name: 'CI bot', expires_at: '2030-01-01T00:00:00Z', budget_usd: 5 }] }),
+        response: s.withErrors({ 201: s.apiKeyCreatedSchema.describe('The key, with the secret `key` shown this once') }),
       },
     },
     async (request, reply) => {
@@ -158,7 +209,13 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     '/api-keys',
     {
       onRequest: auth,
-      schema: { tags, summary: 'The caller’s active API keys', response: s.withErrors({ 200: z.array(s.apiKeySchema) }) },
+      schema: {
+        tags,
+        operationId: 'listApiKeys',
+        summary: 'List your API keys',
+        description: 'The caller’s keys that are not revoked, expired ones included (`expires_at` says when), without their secrets.',
+        response: s.withErrors({ 200: z.array(s.apiKeySchema).describe('The keys not revoked, newest first') }),
+      },
     },
     async (request) => (await core.apiKeys.list(actorOf(request))).map(presentApiKey),
   );
@@ -167,7 +224,14 @@ export const authRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     '/api-keys/:id',
     {
       onRequest: auth,
-      schema: { tags, summary: 'Revoke an API key', params: s.idParams, response: s.withErrors({ 204: z.null() }) },
+      schema: {
+        tags,
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
+        description: 'The key stops working at once.',
+        params: s.idParams,
+        response: s.withErrors({ 204: z.null().describe('Revoked') }),
+      },
     },
     async (request, reply) => {
       await core.apiKeys.revoke(actorOf(request), request.params.id);

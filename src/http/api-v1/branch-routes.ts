@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import * as b from './branch-schemas.ts';
 import { presentConversation, presentMessage } from './presenters.ts';
@@ -14,12 +15,12 @@ const branchTurnDescription = `Answers like \`POST /conversations/{id}/messages\
 export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['messages'];
+  const tags = [TAG.messages];
   const turnResponses = s.withErrors({
     200: s.sendMessageResponse.describe('The turn’s result, or an event stream when the request accepts text/event-stream'),
-    400: s.detailSchema,
-    409: s.detailSchema,
-    502: s.detailSchema,
+    400: s.detailSchema.describe('The model is not available'),
+    409: s.detailSchema.describe('A reply is already being written in this conversation'),
+    502: s.detailSchema.describe('The model provider failed or could not be reached'),
   });
 
   app.post(
@@ -28,8 +29,11 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       config: { modelCall: true },
       schema: {
         tags,
-        summary: 'Generate a new reply in place of an assistant message, as its sibling, and make it the active branch',
-        description: branchTurnDescription,
+        operationId: 'regenerateMessage',
+        summary: 'Regenerate a reply',
+        description:
+          'Generates a new reply in place of an assistant message, as its sibling, and makes it the active branch; the old ' +
+          `reply stays on its branch. ${branchTurnDescription}`,
         params: b.messageParams,
         body: b.regenerateBody,
         produces: ['application/json', 'text/event-stream'],
@@ -49,8 +53,11 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       config: { modelCall: true },
       schema: {
         tags,
-        summary: 'Send an edited user message as a sibling of the one named, get a reply, and make it the active branch',
-        description: branchTurnDescription,
+        operationId: 'editMessage',
+        summary: 'Edit a message and get a new reply',
+        description:
+          'Sends the edited text as a new user message beside the one named (its sibling), gets a reply to it, and makes ' +
+          `that the active branch; the original stays on its branch. ${branchTurnDescription}`,
         params: b.messageParams,
         body: b.editBody,
         produces: ['application/json', 'text/event-stream'],
@@ -69,13 +76,14 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     {
       schema: {
         tags,
-        summary: 'Switch the active branch to the one through a message',
+        operationId: 'setActiveBranch',
+        summary: 'Switch the active branch',
         description:
           'The active path becomes the path through `message_id`, continued down its newest replies to a leaf. Every surface ' +
           'shows, and the model reads, the active path.',
         params: s.idParams,
         body: b.messageRefBody,
-        response: s.withErrors({ 200: b.activeLeafSchema }),
+        response: s.withErrors({ 200: b.activeLeafSchema.describe('The new active path’s leaf') }),
       },
     },
     async (request) => {
@@ -88,11 +96,15 @@ export const branchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     '/:id/fork',
     {
       schema: {
-        tags: ['conversations'],
-        summary: 'Start a new conversation from a copy of the path up to a message',
+        tags,
+        operationId: 'forkConversation',
+        summary: 'Fork a conversation at a message',
+        description:
+          'Starts a new conversation of the caller’s holding a copy of the path from the first message down to `message_id`; ' +
+          'the original is unchanged.',
         params: s.idParams,
         body: b.messageRefBody,
-        response: s.withErrors({ 201: s.conversationSchema }),
+        response: s.withErrors({ 201: s.conversationSchema.describe('The new conversation') }),
       },
     },
     async (request, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { presentTreeMessage } from './branch-routes.ts';
 import { branchListQuery, treeMessageSchema } from './branch-schemas.ts';
@@ -12,17 +13,22 @@ import { answerTurn, turnDescription } from './turn-answer.ts';
 export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['conversations'];
-  const one = s.withErrors({ 200: s.conversationSchema });
+  const tags = [TAG.conversations];
+  const one = (description: string) => s.withErrors({ 200: s.conversationSchema.describe(description) });
 
   app.post(
     '/',
     {
       schema: {
         tags,
+        operationId: 'createConversation',
         summary: 'Create a conversation',
+        description: 'An empty conversation of the caller’s. Every field is optional: no title, the default model, no system prompt.',
         body: s.conversationCreateBody,
-        response: s.withErrors({ 201: s.conversationSchema, 400: s.detailSchema }),
+        response: s.withErrors({
+          201: s.conversationSchema.describe('The conversation created'),
+          400: s.detailSchema.describe('The model is not available'),
+        }),
       },
     },
     async (request, reply) => {
@@ -37,9 +43,13 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     {
       schema: {
         tags,
-        summary: 'List conversations: pinned first (most recently pinned first), then by most recent activity',
+        operationId: 'listConversations',
+        summary: 'List your conversations',
+        description:
+          'A page (`skip`, `limit`) of the caller’s conversations: pinned ones first (most recently pinned first), then by ' +
+          'most recent activity. Archived ones only with `archived=true`; filter by `tag` and `pinned`.',
         querystring: s.conversationListQuery,
-        response: s.withErrors({ 200: s.conversationListSchema }),
+        response: s.withErrors({ 200: s.conversationListSchema.describe('A page of conversations, with the total that match') }),
       },
     },
     async (request) => {
@@ -50,27 +60,66 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     },
   );
 
-  app.get('/:id', { schema: { tags, summary: 'Get a conversation', params: s.idParams, response: one } }, async (request) =>
-    presentConversation(await core.conversations.get(actorOf(request), request.params.id)),
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        operationId: 'getConversation',
+        summary: 'Get a conversation',
+        description: 'One of the caller’s conversations, without its messages (`GET /api/v1/conversations/{id}/messages`).',
+        params: s.idParams,
+        response: one('The conversation'),
+      },
+    },
+    async (request) => presentConversation(await core.conversations.get(actorOf(request), request.params.id)),
   );
 
   app.put(
     '/:id',
-    { schema: { tags, summary: 'Rename a conversation', params: s.idParams, body: s.conversationUpdateBody, response: one } },
+    {
+      schema: {
+        tags,
+        operationId: 'renameConversation',
+        summary: 'Rename a conversation',
+        description: 'Sets the title (`PATCH` changes the title, pin and tags in one call).',
+        params: s.idParams,
+        body: s.conversationUpdateBody,
+        response: one('The conversation, renamed'),
+      },
+    },
     async (request) =>
       presentConversation(await core.conversations.update(actorOf(request), request.params.id, { title: request.body.title })),
   );
 
   app.post(
     '/:id/archive',
-    { schema: { tags, summary: 'Archive a conversation', params: s.idParams, response: one } },
+    {
+      schema: {
+        tags,
+        operationId: 'archiveConversation',
+        summary: 'Archive a conversation',
+        description: 'Hides it from the default list (`GET /api/v1/conversations/?archived=true` shows archived ones); nothing is deleted.',
+        params: s.idParams,
+        response: one('The conversation, archived'),
+      },
+    },
     async (request) =>
       presentConversation(await core.conversations.update(actorOf(request), request.params.id, { archived: true })),
   );
 
   app.post(
     '/:id/unarchive',
-    { schema: { tags, summary: 'Unarchive a conversation', params: s.idParams, response: one } },
+    {
+      schema: {
+        tags,
+        operationId: 'unarchiveConversation',
+        summary: 'Unarchive a conversation',
+        description: 'Brings an archived conversation back into the default list.',
+        params: s.idParams,
+        response: one('The conversation, no longer archived'),
+      },
+    },
     async (request) =>
       presentConversation(await core.conversations.update(actorOf(request), request.params.id, { archived: false })),
   );
@@ -80,9 +129,13 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     {
       schema: {
         tags,
-        summary: 'Delete a conversation with its messages and files',
+        operationId: 'deleteConversation',
+        summary: 'Delete a conversation',
+        description:
+          'Deletes the conversation with its messages and files. It can no longer be read or shared; an admin can restore it ' +
+          '(`POST /api/v1/admin/conversations/{id}/restore`) until it is purged.',
         params: s.idParams,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('Deleted') }),
       },
     },
     async (request) => {
@@ -95,11 +148,17 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     '/:id/messages',
     {
       schema: {
-        tags: ['messages'],
-        summary: 'List a conversation’s messages (its active path, or with branch=all every branch), oldest first',
+        tags: [TAG.messages],
+        operationId: 'listConversationMessages',
+        summary: 'List a conversation’s messages',
+        description:
+          'The messages of the active path, oldest first, a page at a time (`skip`, `limit`). With `branch=all`, every message of ' +
+          'every branch instead, unpaged, each with its `parent_id` (and, on the active path, its siblings).',
         params: s.idParams,
         querystring: branchListQuery,
-        response: s.withErrors({ 200: z.array(z.union([treeMessageSchema, s.messageSchema])) }),
+        response: s.withErrors({
+          200: z.array(z.union([treeMessageSchema, s.messageSchema])).describe('The messages, oldest first'),
+        }),
       },
     },
     async (request) => {
@@ -118,17 +177,20 @@ export const conversationRoutes: FastifyPluginAsync<{ core: Core }> = async (sco
     {
       config: { modelCall: true },
       schema: {
-        tags: ['messages'],
-        summary: 'Send a message and get the AI response',
-        description: turnDescription,
+        tags: [TAG.messages],
+        operationId: 'sendMessage',
+        summary: 'Send a message and get the reply',
+        description:
+          'Stores the user message, calls the model with the active path as context, and answers both messages with the ' +
+          `usage and cost once the reply is written. ${turnDescription}`,
         params: s.idParams,
         body: s.sendMessageBody,
         produces: ['application/json', 'text/event-stream'],
         response: s.withErrors({
           200: s.sendMessageResponse.describe('The turn’s result, or an event stream when the request accepts text/event-stream'),
-          400: s.detailSchema,
-          409: s.detailSchema,
-          502: s.detailSchema,
+          400: s.detailSchema.describe('The model is not available'),
+          409: s.detailSchema.describe('A reply is already being written in this conversation'),
+          502: s.detailSchema.describe('The model provider failed or could not be reached'),
         }),
       },
     },

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { messageParams } from './branch-schemas.ts';
 import * as s from './schemas.ts';
@@ -15,8 +16,9 @@ export const messageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, {
     '/:id/messages/:message_id',
     {
       schema: {
-        tags: ['messages'],
-        summary: 'Delete a message with every message below it, on every branch',
+        tags: [TAG.messages],
+        operationId: 'deleteMessage',
+        summary: 'Delete a message and its replies',
         description:
           'The message and its replies, and theirs, on every branch, leave the active path and `?branch=all` together. When the ' +
           'active path ran through them it moves to the newest remaining branch under the message’s parent (the parent itself ' +

@@ -4,7 +4,13 @@ import { MAX_TAG_LENGTH, MAX_TAGS } from '../../core/conversations/tags.ts';
 export const detailSchema = z.object({ detail: z.unknown() }).describe('Error: {"detail": message} or, for 422, a list of field errors');
 export const messageOnlySchema = z.object({ message: z.string() });
 
-const errorResponses = { 401: detailSchema, 403: detailSchema, 404: detailSchema, 422: detailSchema, 429: detailSchema };
+const errorResponses = {
+  401: detailSchema.describe('Not authenticated: no bearer token, or an invalid, expired or revoked one'),
+  403: detailSchema.describe('Not allowed: the resource is another user’s, the action needs an admin, or the account is deactivated'),
+  404: detailSchema.describe('Not found, or deleted'),
+  422: detailSchema.describe('A parameter or a field of the body is missing or malformed: `detail` lists each problem with its place'),
+  429: detailSchema.describe('Too many requests, or a budget is used up: `Retry-After` says when to try again'),
+};
 /** The error statuses every authenticated route may answer, for the OpenAPI document. */
 export const withErrors = <T extends Record<number, z.ZodType>>(ok: T) => ({ ...errorResponses, ...ok });
 
@@ -27,12 +33,16 @@ export const tokenResponseSchema = z.object({
   user: userSchema,
 });
 
-export const registerBody = z.object({
-  email: z.email().max(254),
-  password: z.string().min(8).max(256),
-  display_name: z.string().trim().min(1).max(100).nullish(),
-});
-export const loginBody = z.object({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) });
+export const registerBody = z
+  .object({
+    email: z.email().max(254),
+    password: z.string().min(8).max(256).describe('At least 8 characters; not the email address, nor one of the most common passwords'),
+    display_name: z.string().trim().min(1).max(100).nullish(),
+  })
+  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple', display_name: 'Ada' }] });
+export const loginBody = z
+  .object({ email: z.string().min(1).max(254), password: z.string().min(1).max(256) })
+  .meta({ examples: [{ email: 'ada@example.com', password: 'correct horse battery staple' }] });
 export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) });
 // A client may log out with no body at all (only the bearer token), which Fastify passes on as null.
 export const logoutBody = z.object({ refresh_token: z.string().min(1).max(512).optional() }).nullish();
@@ -88,11 +98,13 @@ export const conversationSchema = z.object({
   updated_at: z.string(),
 });
 
-export const conversationCreateBody = z.object({
-  title: z.string().trim().min(1).max(200).nullish(),
-  model: z.string().min(1).max(100).nullish(),
-  system_prompt: z.string().max(20_000).nullish(),
-});
+export const conversationCreateBody = z
+  .object({
+    title: z.string().trim().min(1).max(200).nullish(),
+    model: z.string().min(1).max(100).nullish().describe('A model id from `GET /api/v1/models`; the server’s default model when absent'),
+    system_prompt: z.string().max(20_000).nullish(),
+  })
+  .meta({ examples: [{ title: 'Trip to Lisbon', model: 'echo', system_prompt: 'You are a concise travel planner.' }] });
 export const conversationUpdateBody = z.object({
   title: z.string().trim().min(1).max(200),
 });
@@ -156,10 +168,12 @@ export const messageListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
-export const sendMessageBody = z.object({
-  content: z.string().trim().min(1).max(100_000),
-  model: z.string().min(1).max(100).optional(),
-});
+export const sendMessageBody = z
+  .object({
+    content: z.string().trim().min(1).max(100_000),
+    model: z.string().min(1).max(100).optional().describe('The model for this reply only; the conversation’s model when absent'),
+  })
+  .meta({ examples: [{ content: 'Plan three days in Lisbon for someone who likes tiles and pastries.' }] });
 
 export const usageSchema = z.object({
   prompt_tokens: z.number().int(),

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { withErrors } from './schemas.ts';
 import { searchPageSchema, searchQuery } from './search-schemas.ts';
@@ -13,12 +14,13 @@ export const searchRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     {
       onRequest: requireAuth(core.authenticator),
       schema: {
-        tags: ['search'],
-        summary: 'Search the caller’s conversation titles and messages, best match first',
+        tags: [TAG.search],
+        operationId: 'searchConversations',
+        summary: 'Search your conversations',
         description:
-          'English words match by stem and "quoted phrases" in order; a run of Chinese, Japanese or Korean characters matches wherever it occurs as a substring. Deleted conversations and messages never match.',
+          'Searches the caller’s conversation titles and messages, best match first. English words match by stem and "quoted phrases" in order; a run of Chinese, Japanese or Korean characters matches wherever it occurs as a substring. Deleted conversations and messages never match.',
         querystring: searchQuery,
-        response: withErrors({ 200: searchPageSchema }),
+        response: withErrors({ 200: searchPageSchema.describe('A page of hits, best first, with the total') }),
       },
     },
     async (request) => {

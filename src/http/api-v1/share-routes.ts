@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, optionalAuth, requireAuth } from '../plugins/auth.ts';
 import { presentShareLink, presentSharedConversation } from './share-presenters.ts';
 import { shareLinkSchema, shareParams, sharedConversationSchema } from './share-schemas.ts';
@@ -13,7 +14,7 @@ import * as s from './schemas.ts';
  */
 export const shareRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  const tags = ['shares'];
+  const tags = [TAG.sharing];
   const authenticated = requireAuth(core.authenticator);
 
   app.post(
@@ -22,12 +23,13 @@ export const shareRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
       onRequest: authenticated,
       schema: {
         tags,
-        summary: 'Share a snapshot of the conversation’s active path',
+        operationId: 'shareConversation',
+        summary: 'Share a conversation',
         description:
           'Freezes the active path as it is now (title and messages; no owner, system prompt, usage or cost) and answers a new ' +
           'public link. A conversation has one live link: sharing again revokes the previous one.',
         params: s.idParams,
-        response: s.withErrors({ 201: shareLinkSchema }),
+        response: s.withErrors({ 201: shareLinkSchema.describe('The new link') }),
       },
     },
     async (request, reply) => {
@@ -42,10 +44,11 @@ export const shareRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
       onRequest: authenticated,
       schema: {
         tags,
-        summary: 'The conversation’s live share link',
-        description: '404 when the conversation has no live link.',
+        operationId: 'getConversationShare',
+        summary: 'Get a conversation’s share link',
+        description: 'The conversation’s live link; 404 when it has none.',
         params: s.idParams,
-        response: s.withErrors({ 200: shareLinkSchema }),
+        response: s.withErrors({ 200: shareLinkSchema.describe('The live link') }),
       },
     },
     async (request) => presentShareLink(await core.shares.current(actorOf(request), request.params.id), request),
@@ -57,10 +60,11 @@ export const shareRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
       onRequest: authenticated,
       schema: {
         tags,
-        summary: 'Revoke the conversation’s share link',
+        operationId: 'revokeConversationShare',
+        summary: 'Revoke a conversation’s share link',
         description: 'The link answers 404 from this moment on. 404 when the conversation has no live link.',
         params: s.idParams,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('Revoked') }),
       },
     },
     async (request) => {
@@ -75,11 +79,19 @@ export const shareRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
       onRequest: optionalAuth(core.authenticator),
       schema: {
         tags,
-        summary: 'Read a shared conversation (no authentication)',
-        description: 'The snapshot taken when the link was made. 404 once revoked or once the conversation is deleted.',
+        operationId: 'readSharedConversation',
+        summary: 'Read a shared conversation',
+        description:
+          'The snapshot taken when the link was made, for anyone holding the link: no authentication. 404 once revoked or ' +
+          'once the conversation is deleted.',
         security: [],
         params: shareParams,
-        response: { 200: sharedConversationSchema, 401: s.detailSchema, 404: s.detailSchema, 429: s.detailSchema },
+        response: {
+          200: sharedConversationSchema,
+          401: s.detailSchema.describe('A bearer token was sent and is invalid or expired'),
+          404: s.detailSchema.describe('No such link, or revoked, or the conversation is deleted'),
+          429: s.detailSchema.describe('Too many requests from this address: `Retry-After` says when to try again'),
+        },
       },
     },
     async (request, reply) => {

@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
 import { drainUnreadBody, readUpload, uploadErrorHandler } from '../files/multipart.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import * as s from './schemas.ts';
-import { exportQuery, importResultSchema, parleyDocumentSchema } from './transfer-schemas.ts';
+import { exportQuery, importBody, importResultSchema, parleyDocumentSchema } from './transfer-schemas.ts';
 
 /** An import's 422 lists every problem with its place; anything else is answered as elsewhere. */
 function transferErrorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply) {
@@ -36,21 +37,27 @@ export const transferRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, 
   app.setErrorHandler(transferErrorHandler);
   app.addHook('onResponse', async (request) => drainUnreadBody(request));
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['export'];
+  const tags = [TAG.transfer];
 
   app.get(
     '/conversations/:id/export',
     {
       schema: {
         tags,
-        summary: 'Export a conversation as Parley JSON or Markdown',
+        operationId: 'exportConversation',
+        summary: 'Export a conversation',
         description:
+          'As Parley JSON (`format=json`, the default) or Markdown (`format=markdown`), as a file download. ' +
           'json: every field and every live message of every branch with its parent_id, and the active leaf; importing it ' +
           'back gives the same conversation under new ids. markdown: the active path as a readable document.',
         params: s.idParams,
         querystring: exportQuery,
         produces: ['application/json', 'text/markdown'],
-        response: s.withErrors({ 200: z.union([parleyDocumentSchema, z.string().describe('The Markdown document')]) }),
+        response: s.withErrors({
+          200: z
+            .union([parleyDocumentSchema, z.string().describe('The Markdown document')])
+            .describe('The conversation as Parley JSON, or with format=markdown as a Markdown document'),
+        }),
       },
     },
     async (request, reply) => {
@@ -71,7 +78,8 @@ export const transferRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, 
     {
       schema: {
         tags,
-        summary: 'Export all your conversations as JSON Lines',
+        operationId: 'exportAllConversations',
+        summary: 'Export all your conversations',
         description:
           'One Parley JSON conversation per line (the same document as GET /conversations/{id}/export), oldest first, ' +
           'archived ones included, streamed as it is read. The file can be imported back as it is.',
@@ -98,7 +106,8 @@ export const transferRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, 
       bodyLimit: maxBytes,
       schema: {
         tags,
-        summary: 'Import conversations (Parley JSON or JSON Lines, ChatGPT conversations.json, or plain message lists)',
+        operationId: 'importConversations',
+        summary: 'Import conversations',
         description:
           'A JSON body, or a multipart upload in the field `file`. Accepted: a Parley export (one conversation, an array, ' +
           'or the JSON Lines of GET /export); ChatGPT’s conversations.json (its mapping tree becomes branches, current_node ' +
@@ -106,7 +115,13 @@ export const transferRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, 
           'written in one transaction: a file imports whole or not at all (422 listing where it cannot be read). ' +
           'Everything created belongs to the caller. 413 past the size limit, 422 past the message limit.',
         consumes: ['application/json', 'multipart/form-data'],
-        response: s.withErrors({ 201: importResultSchema, 400: s.detailSchema, 413: s.detailSchema }),
+        documentedBody: importBody,
+        response: s.withErrors({
+          201: importResultSchema.describe('What was imported'),
+          400: s.detailSchema.describe('The body is not JSON, or a malformed multipart body'),
+          413: s.detailSchema.describe('The file is larger than the import limit'),
+          422: s.detailSchema.describe('The file cannot be read as any accepted format (`detail` lists where), or it has too many messages'),
+        }),
       },
     },
     async (request, reply) => {

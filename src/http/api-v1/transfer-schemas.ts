@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type DocumentedBody, multipartFile } from '../openapi/document.ts';
 
 export const exportQuery = z.object({
   format: z.enum(['json', 'markdown']).default('json').describe('`json`: Parley JSON, every branch (lossless); `markdown`: the active path, readable'),
@@ -47,3 +48,27 @@ export const importResultSchema = z.object({
   message_count: z.number().int(),
   formats: z.array(z.enum(['parley', 'chatgpt', 'plain'])).describe('The format each conversation was read as'),
 });
+
+/** The import's body as the document shows it: the route reads the JSON or the uploaded file itself. */
+export const importBody: DocumentedBody = {
+  content: {
+    'application/json': {
+      schema: {
+        description:
+          'A Parley export (one conversation, or an array of them), ChatGPT’s conversations.json, or ' +
+          '{title?, messages: [{role, content}]} or an array of them',
+        oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }],
+        examples: [
+          {
+            title: 'Imported chat',
+            messages: [
+              { role: 'user', content: 'What is the capital of Portugal?' },
+              { role: 'assistant', content: 'Lisbon.' },
+            ],
+          },
+        ],
+      },
+    },
+    ...multipartFile('Any of the JSON forms above, or the JSON Lines of `GET /api/v1/export`, as a file'),
+  },
+};

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
 import * as s from './schemas.ts';
@@ -21,16 +22,20 @@ const stopResponse = z.object({ stopped: z.boolean().describe('False when no rep
 export const turnRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['conversations'];
+  const tags = [TAG.messages];
 
   app.post(
     '/:id/stop',
     {
       schema: {
         tags,
-        summary: 'Stop the reply being generated; its partial text is saved with status incomplete',
+        operationId: 'stopConversationReply',
+        summary: 'Stop the reply being written',
+        description:
+          'Stops the model’s reply in progress in this conversation, whichever API started it. The text so far is saved with ' +
+          'status `incomplete`.',
         params: s.idParams,
-        response: s.withErrors({ 200: stopResponse }),
+        response: s.withErrors({ 200: stopResponse.describe('Whether a reply was stopped') }),
       },
     },
     async (request) => ({ stopped: await core.chat.stop(actorOf(request), request.params.id) }),
@@ -41,16 +46,18 @@ export const turnRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { co
     {
       schema: {
         tags,
-        summary: 'Re-attach to the reply being generated (SSE)',
+        operationId: 'attachConversationReply',
+        summary: 'Follow the reply being written (SSE)',
         description:
-          'Named events `start`, `sources`, `token` ({content}), `done` ({message, usage, cost_usd}) and `error` ({detail, message}), ' +
+          'Re-attaches to the reply in progress, from any client or instance, as server-sent events. Named events `start`, ' +
+          '`sources`, `token` ({content}), `done` ({message, usage, cost_usd}) and `error` ({detail, message}), ' +
           'each with its sequence number as id; Last-Event-ID replays only what came after it. With no reply in flight, one `done` ' +
           'event carries the last reply (null if none) and the stream ends.',
         params: s.idParams,
         headers: streamHeaders,
         querystring: streamQuery,
         produces: ['text/event-stream'],
-        response: s.withErrors({ 200: z.string().describe('An event stream') }),
+        response: s.withErrors({ 200: z.string().describe('The reply’s events as `text/event-stream`') }),
       },
     },
     async (request, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
 import { priceKnown } from '../../providers/catalog.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import * as s from './schemas.ts';
 import { usageRange } from './usage-range.ts';
@@ -15,10 +16,14 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
     {
       onRequest: auth,
       schema: {
-        tags: ['usage'],
-        summary: 'Token usage and cost with daily and per-model breakdowns (default: the last 30 days)',
+        tags: [TAG.usage],
+        operationId: 'getUsage',
+        summary: 'Get your token usage and cost',
+        description:
+          'Tokens, cost and requests over a range of days (default: the last 30), in all, by day (each split by model) and by ' +
+          'model; with where the caller stands against each budget now.',
         querystring: s.usageQuery,
-        response: s.withErrors({ 200: s.usageSummarySchema }),
+        response: s.withErrors({ 200: s.usageSummarySchema.describe('Usage over the range, and the budgets’ standing') }),
       },
     },
     async (request) => {
@@ -32,7 +37,15 @@ export const usageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { c
     '/models',
     {
       onRequest: auth,
-      schema: { tags: ['models'], summary: 'Models offered by the configured providers', response: s.withErrors({ 200: s.modelListSchema }) },
+      schema: {
+        tags: [TAG.usage],
+        operationId: 'listModels',
+        summary: 'List the models offered',
+        description:
+          'The models of every configured provider, from the catalog and from the providers’ own model lists, with prices per ' +
+          'million tokens when known; and the model used when a request names none.',
+        response: s.withErrors({ 200: s.modelListSchema.describe('The default model and every model offered') }),
+      },
     },
     async () => ({
       default_model: core.models.defaultModel,

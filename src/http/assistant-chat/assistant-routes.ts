@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Core } from '../../core/index.ts';
+import { bearerOrAnonymous } from '../openapi/document.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, optionalAuth, requireAuth } from '../plugins/auth.ts';
 import { presentAssistant } from './presenters.ts';
 import * as s from './schemas.ts';
@@ -23,14 +25,29 @@ export const assistantRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const signedIn = requireAuth(core.authenticator);
   const anyone = optionalAuth(core.authenticator);
-  const tags = ['assistants'];
-  const one = s.withErrors({ 200: s.assistantSchema, 400: s.detailSchema });
+  const tags = [TAG.assistants];
+  const one = s.withErrors({
+    200: s.assistantSchema.describe('The assistant, changed'),
+    400: s.detailSchema.describe('The model is not available'),
+  });
 
   app.post(
     '/',
     {
       onRequest: signedIn,
-      schema: { tags, summary: 'Create an assistant', body: s.assistantCreateBody, response: s.withErrors({ 201: s.assistantSchema, 400: s.detailSchema }) },
+      schema: {
+        tags,
+        operationId: 'createAssistant',
+        summary: 'Create an assistant',
+        description:
+          'An assistant of the caller’s, with its own model, system prompt and sampling settings. With ' +
+          '`user_authentication: false` anyone, signed in or not, may read it and chat with it.',
+        body: s.assistantCreateBody,
+        response: s.withErrors({
+          201: s.assistantSchema.describe('The assistant created'),
+          400: s.detailSchema.describe('The model is not available'),
+        }),
+      },
     },
     async (request, reply) => {
       const b = request.body;
@@ -51,7 +68,14 @@ export const assistantRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
     '/',
     {
       onRequest: signedIn,
-      schema: { tags, summary: 'List your assistants, newest first', querystring: s.assistantListQuery, response: s.withErrors({ 200: s.assistantListSchema }) },
+      schema: {
+        tags,
+        operationId: 'listAssistants',
+        summary: 'List your assistants',
+        description: 'A page (`skip`, `limit`) of the caller’s assistants, newest first.',
+        querystring: s.assistantListQuery,
+        response: s.withErrors({ 200: s.assistantListSchema.describe('A page of assistants, with the total') }),
+      },
     },
     async (request) => {
       const { skip, limit } = request.query;
@@ -66,9 +90,14 @@ export const assistantRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
       onRequest: anyone,
       schema: {
         tags,
-        summary: 'Get an assistant (public ones without signing in; the configuration to the owner only)',
+        operationId: 'getAssistant',
+        summary: 'Get an assistant',
+        description:
+          'A public assistant (`user_authentication: false`) can be read without signing in; others by signed-in users. ' +
+          'Only the owner sees its configuration (system prompt, sampling settings).',
+        security: bearerOrAnonymous,
         params: s.assistantIdParams,
-        response: s.withErrors({ 200: s.assistantSchema }),
+        response: s.withErrors({ 200: s.assistantSchema.describe('The assistant') }),
       },
     },
     async (request) => presentAssistant(await core.assistants.get(request.actor, request.params.id)),
@@ -81,7 +110,11 @@ export const assistantRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
         onRequest: signedIn,
         schema: {
           tags,
-          summary: 'Change an assistant (owner only); absent fields are kept, null clears an optional one',
+          operationId: method === 'patch' ? 'updateAssistant' : 'putAssistant',
+          summary: 'Change an assistant',
+          description:
+            'Owner only. Absent fields are kept; null clears an optional one. PUT and PATCH do the same (the assistants API ' +
+            'uses PUT).',
           params: s.assistantIdParams,
           body: s.assistantUpdateBody,
           response: one,
@@ -100,9 +133,11 @@ export const assistantRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
       onRequest: signedIn,
       schema: {
         tags,
-        summary: 'Delete an assistant (owner only); its conversations stay',
+        operationId: 'deleteAssistant',
+        summary: 'Delete an assistant',
+        description: 'Owner only. Conversations held with it stay, with their messages.',
         params: s.assistantIdParams,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('Deleted') }),
       },
     },
     async (request) => {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Core } from '../../core/index.ts';
+import { bearerOrAnonymous } from '../openapi/document.ts';
+import { TAG } from '../openapi/tags.ts';
 import { optionalAuth } from '../plugins/auth.ts';
 import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
 import { presentHistoryMessage, toChatEvent } from './presenters.ts';
@@ -16,7 +18,9 @@ import { streamFormatFor } from './stream-format.ts';
 export const assistantChatRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', optionalAuth(core.authenticator));
-  const tags = ['chat'];
+  const tags = [TAG.assistantChat];
+  // Anonymous visitors may chat with public assistants; a token, when sent, must be valid.
+  const security = bearerOrAnonymous;
 
   app.post(
     '/stream',
@@ -24,14 +28,21 @@ export const assistantChatRoutes: FastifyPluginAsync<{ core: Core }> = async (sc
       config: { modelCall: true },
       schema: {
         tags,
-        summary: 'Chat with an assistant, streamed',
+        operationId: 'streamAssistantChat',
+        summary: 'Chat with an assistant (streamed)',
         description:
-          'NDJSON (application/x-ndjson) by default, SSE when Accept includes text/event-stream. One JSON object per line/event: ' +
+          'Sends a message to an assistant in a session (a new one when `session_id` is absent) and streams the reply. ' +
+          'Public assistants take anonymous visitors; others need a signed-in user. NDJSON (application/x-ndjson) by default, SSE when Accept includes text/event-stream. One JSON object per line/event: ' +
           '{"type":"start","session_id","message_id"}, {"type":"sources","sources"}, {"type":"token","content"}…, then ' +
           '{"type":"end","message_id","usage","cost_usd"} or {"type":"error","detail"}. The session id is also in X-Session-Id.',
+        security,
         body: s.chatStreamBody,
         produces: ['application/x-ndjson', 'text/event-stream'],
-        response: s.withErrors({ 200: z.string().describe('The event stream'), 400: s.detailSchema, 409: s.detailSchema }),
+        response: s.withErrors({
+          200: z.string().describe('The reply’s events, one JSON object per line (or per server-sent event)'),
+          400: s.detailSchema.describe('The assistant’s model is not available'),
+          409: s.detailSchema.describe('A reply is already being written in this session'),
+        }),
       },
     },
     async (request, reply) => {
@@ -59,9 +70,12 @@ export const assistantChatRoutes: FastifyPluginAsync<{ core: Core }> = async (sc
     {
       schema: {
         tags,
-        summary: 'A session’s messages, oldest first (the latest 1000)',
+        operationId: 'getAssistantChatHistory',
+        summary: 'Get a session’s history',
+        description: 'The session’s latest 1000 messages, oldest first, to whoever may chat in it (anonymous sessions included).',
+        security,
         params: s.sessionParams,
-        response: s.withErrors({ 200: s.historySchema }),
+        response: s.withErrors({ 200: s.historySchema.describe('The messages, oldest first') }),
       },
     },
     async (request) => {
@@ -75,9 +89,12 @@ export const assistantChatRoutes: FastifyPluginAsync<{ core: Core }> = async (sc
     {
       schema: {
         tags,
-        summary: 'Reset a session: delete its messages, keep the session',
+        operationId: 'resetAssistantChat',
+        summary: 'Reset a session',
+        description: 'Deletes the session’s messages and keeps the session, so the next message starts afresh.',
+        security,
         params: s.sessionParams,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('The history is reset') }),
       },
     },
     async (request) => {

@@ -1,13 +1,19 @@
 import { z } from 'zod';
 import { numericId, positiveInt, temperature } from '../schemas/bounded.ts';
 
-// Seed 002's /v1/chat surface. Optional fields also accept null: Python clients often send None.
+// The /v1/chat surface. Optional fields also accept null: Python clients often send None.
 
 export const detailSchema = z
   .object({ detail: z.unknown() })
   .describe('Error: {"detail": message}; for bad parameters (400) a list of {loc, msg, type}');
 
-const errorResponses = { 400: detailSchema, 401: detailSchema, 403: detailSchema, 404: detailSchema, 429: detailSchema };
+const errorResponses = {
+  400: detailSchema.describe('A parameter or a field of the body is missing or malformed, or the model is not available'),
+  401: detailSchema.describe('Not authenticated: no bearer token, or an invalid, expired or revoked one'),
+  403: detailSchema.describe('Not allowed: the session is another user’s'),
+  404: detailSchema.describe('No such session'),
+  429: detailSchema.describe('Too many requests, or a budget is used up: `Retry-After` says when to try again'),
+};
 /** The error statuses every route of this surface may answer, for the OpenAPI document. */
 export const withErrors = <T extends Record<number, z.ZodType>>(ok: T) => ({ ...errorResponses, ...ok });
 
@@ -30,7 +36,7 @@ export const streamBody = z
     temperature: temperature().nullish().describe('Default 0.7'),
     max_tokens: positiveInt(MAX_TOKENS_LIMIT).nullish(),
     stream: z.boolean().nullish().describe('Default true: text/event-stream of `data: <token>` events, then `data: [DONE]`'),
-    session_id: sessionId.nullish(),
+    session_id: sessionId.nullish().describe('The session to continue; a new session when absent'),
   })
   .superRefine((body, ctx) => {
     // Runs even when a length check failed, so it must not assume a message is there.
@@ -44,6 +50,15 @@ export const streamBody = z
     if (!body.model && body.session_id == null) {
       ctx.addIssue({ code: 'custom', path: ['model'], message: 'Field required when no session_id is given' });
     }
+  })
+  // Named examples: zod leaves plain `examples` out of the input schema of a body that transforms (session_id).
+  .meta({
+    'x-examples': {
+      newSession: {
+        summary: 'Start a session',
+        value: { model: 'echo', messages: [{ role: 'user', content: 'Tell me a story about a lighthouse' }], temperature: 0.7 },
+      },
+    },
   });
 
 const usageSchema = z.object({

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
 import { MAX_FILE_BYTES } from '../../core/files/files-service.ts';
+import { multipartFile } from '../openapi/document.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { readUpload } from './multipart.ts';
 import { presentFileSummary, presentUpload } from './presenters.ts';
@@ -11,15 +13,20 @@ import * as s from './schemas.ts';
 export const assistantFileRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['assistants'];
+  const tags = [TAG.files];
 
   app.post(
     '/:assistant_id/files',
     {
       schema: {
         tags,
-        summary: 'Attach a PDF to an assistant as knowledge for every conversation with it (owner only)',
+        operationId: 'uploadAssistantFile',
+        summary: 'Attach a PDF to an assistant',
+        description:
+          'Owner only. A PDF of at most 10 MB, in the multipart field `file`, used as knowledge in every conversation with ' +
+          'the assistant. The same content attached twice is stored once: the second upload answers 200 with the existing file.',
         consumes: ['multipart/form-data'],
+        documentedBody: { content: multipartFile('The PDF document') },
         params: s.assistantParams,
         response: s.uploadResponses,
       },
@@ -35,7 +42,14 @@ export const assistantFileRoutes: FastifyPluginAsync<{ core: Core }> = async (sc
   app.get(
     '/:assistant_id/files',
     {
-      schema: { tags, summary: 'List an assistant’s knowledge files', params: s.assistantParams, response: s.withErrors({ 200: s.fileListSchema }) },
+      schema: {
+        tags,
+        operationId: 'listAssistantFiles',
+        summary: 'List an assistant’s files',
+        description: 'The assistant’s knowledge files, without their text.',
+        params: s.assistantParams,
+        response: s.withErrors({ 200: s.fileListSchema.describe('The files, with their count') }),
+      },
     },
     async (request) => {
       const items = await core.files.listForAssistant(actorOf(request), request.params.assistant_id);
@@ -48,9 +62,11 @@ export const assistantFileRoutes: FastifyPluginAsync<{ core: Core }> = async (sc
     {
       schema: {
         tags,
-        summary: 'Remove a knowledge file from an assistant',
+        operationId: 'deleteAssistantFile',
+        summary: 'Remove a file from an assistant',
+        description: 'Owner only. The file is no longer used as knowledge in conversations with the assistant.',
         params: s.assistantFileParams,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('Deleted') }),
       },
     },
     async (request) => {

@@ -3,13 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { turnFailureError } from '../../core/chat/model-call.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { clientGone, openStream } from '../streaming/sse.ts';
 import { openaiErrorHandler } from './error-handler.ts';
 import { collect, echoOf, type ResponseState, responseObjectOf, storedResponseObject } from './responses-presenter.ts';
 import * as s from './responses-schemas.ts';
 import { ResponseEventWriter } from './responses-stream.ts';
-import { openaiError } from './schemas.ts';
+import { openaiErrors } from './schemas.ts';
 
 /** OpenAI's Responses API: `POST /v1/responses`, `GET` and `DELETE /v1/responses/{id}`. */
 export const responsesRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
@@ -17,8 +18,8 @@ export const responsesRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
   app.setErrorHandler(openaiErrorHandler);
   app.addHook('onRequest', requireAuth(core.authenticator));
   const { responses } = core;
-  const tags = ['openai'];
-  const errorsDoc = { 400: openaiError, 401: openaiError, 403: openaiError, 404: openaiError, 409: openaiError, 429: openaiError, 502: openaiError };
+  const tags = [TAG.openai];
+  const errorsDoc = openaiErrors;
 
   app.post(
     '/responses',
@@ -26,9 +27,17 @@ export const responsesRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
       config: { modelCall: true },
       schema: {
         tags,
-        summary: 'OpenAI Responses API (stored as a conversation unless store: false)',
+        operationId: 'openaiCreateResponse',
+        summary: 'Create a response',
+        description:
+          'OpenAI’s `POST /v1/responses`: text or message-item input, instructions, function tools and streaming (`stream: ' +
+          'true`: the Responses API’s named server-sent events). Stored as a conversation unless `store: false`, so ' +
+          '`previous_response_id` continues it. A parameter not implemented is a 400 naming it, never ignored.',
         body: s.responseBody,
-        response: { 200: s.responseObject, ...errorsDoc },
+        response: {
+          200: s.responseObject.describe('The response (with `stream: true`: `text/event-stream` of events instead)'),
+          ...errorsDoc,
+        },
       },
     },
     async (request, reply) => {
@@ -82,7 +91,16 @@ export const responsesRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
 
   app.get(
     '/responses/:id',
-    { schema: { tags, summary: 'A stored response', params: s.responseParams, response: { 200: s.responseObject, ...errorsDoc } } },
+    {
+      schema: {
+        tags,
+        operationId: 'openaiGetResponse',
+        summary: 'Get a response',
+        description: 'OpenAI’s `GET /v1/responses/{id}`: a stored response of the caller’s.',
+        params: s.responseParams,
+        response: { 200: s.responseObject.describe('The stored response'), ...errorsDoc },
+      },
+    },
     async (request) => storedResponseObject(await responses.get(actorOf(request), request.params.id)),
   );
 
@@ -91,9 +109,11 @@ export const responsesRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
     {
       schema: {
         tags,
-        summary: 'Deletes a stored response: its reply and the input that led to it',
+        operationId: 'openaiDeleteResponse',
+        summary: 'Delete a response',
+        description: 'OpenAI’s `DELETE /v1/responses/{id}`: deletes a stored response, its reply and the input that led to it.',
         params: s.responseParams,
-        response: { 200: s.deletedResponse, ...errorsDoc },
+        response: { 200: s.deletedResponse.describe('Deleted'), ...errorsDoc },
       },
     },
     async (request) => {

@@ -98,6 +98,8 @@ export const responseBody = z.strictObject({
   // Accepted in their default (no-op) values only.
   truncation: z.literal('disabled').nullish(),
   include: z.array(z.string()).max(0, 'include is not supported').nullish(),
+}).meta({
+  examples: [{ model: 'echo', instructions: 'Answer in French.', input: 'What is the tallest mountain in the Alps?' }],
 });
 
 export type ResponseBody = z.infer<typeof responseBody>;

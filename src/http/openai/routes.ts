@@ -8,6 +8,7 @@ import { AppError, errors } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
 import type { TokenLogprob } from '../../providers/types.ts';
 import { type ModelEntry, priceKnown } from '../../providers/catalog.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { clientGone, openStream, safeWrite } from '../streaming/sse.ts';
 import { openaiErrorBody, openaiErrorHandler } from './error-handler.ts';
@@ -24,8 +25,9 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.setErrorHandler(openaiErrorHandler);
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['openai'];
-  const errorsDoc = { 400: s.openaiError, 401: s.openaiError, 403: s.openaiError, 404: s.openaiError, 429: s.openaiError, 502: s.openaiError };
+  const tags = [TAG.openai];
+  // A stored completion may meet a reply in flight (409); a model lookup never does.
+  const { 409: _inFlight, ...lookupErrors } = s.openaiErrors;
 
   app.post(
     '/chat/completions',
@@ -33,10 +35,19 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       config: { modelCall: true },
       schema: {
         tags,
-        summary: 'OpenAI chat completions (stateless unless X-Session-Id or store: true)',
+        operationId: 'openaiCreateChatCompletion',
+        summary: 'Create a chat completion',
+        description:
+          'OpenAI’s `POST /v1/chat/completions`: tools, JSON output, logprobs and streaming (`stream: true`: ' +
+          '`chat.completion.chunk` server-sent events, then `data: [DONE]`). Stateless by default; with an `X-Session-Id` ' +
+          'header (or `store: true`, which answers one) the exchange is stored as a conversation and the session’s history ' +
+          'is the context. One choice per request (`n` above 1 is refused).',
         body: s.completionBody,
         headers: s.sessionHeader,
-        response: { 200: s.completionResponse, ...errorsDoc },
+        response: {
+          200: s.completionResponse.describe('The completion (with `stream: true`: `text/event-stream` of chunks instead)'),
+          ...s.openaiErrors,
+        },
       },
     },
     async (request, reply) => {
@@ -169,14 +180,29 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
 
   app.get(
     '/models',
-    { schema: { tags, summary: 'Models offered (OpenAI format)', response: { 200: s.modelList, 401: s.openaiError } } },
+    {
+      schema: {
+        tags,
+        operationId: 'openaiListModels',
+        summary: 'List models',
+        description: 'OpenAI’s `GET /v1/models`: every model offered, with Parley’s context window and prices added.',
+        response: { 200: s.modelList.describe('The models, as an OpenAI list'), 401: s.openaiErrors[401] },
+      },
+    },
     async () => ({ object: 'list' as const, data: core.models.list().map(presentModel) }),
   );
 
   app.get(
     '/models/:model',
     {
-      schema: { tags, summary: 'One model (OpenAI format)', params: s.modelParams, response: { 200: s.modelObject, ...errorsDoc } },
+      schema: {
+        tags,
+        operationId: 'openaiGetModel',
+        summary: 'Get a model',
+        description: 'OpenAI’s `GET /v1/models/{model}`.',
+        params: s.modelParams,
+        response: { 200: s.modelObject.describe('The model'), ...lookupErrors },
+      },
     },
     async (request) => presentModel((await core.models.lookup(request.params.model)).entry),
   );

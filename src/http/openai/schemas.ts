@@ -107,15 +107,39 @@ export const completionBody = z.looseObject({
   logit_bias: z.record(z.string().regex(/^\d{1,10}$/), z.number().min(-100).max(100)).nullish(),
   logprobs: z.boolean().nullish(),
   top_logprobs: z.number().int().min(0).max(20).nullish(),
+}).meta({
+  examples: [
+    {
+      model: 'echo',
+      messages: [
+        { role: 'system', content: 'You answer in one sentence.' },
+        { role: 'user', content: 'Why is the sky blue?' },
+      ],
+      temperature: 0.2,
+    },
+  ],
 });
 
 export type CompletionBody = z.infer<typeof completionBody>;
 
-export const sessionHeader = z.looseObject({ 'x-session-id': z.uuid().optional() });
+export const sessionHeader = z.looseObject({
+  'x-session-id': z.uuid().optional().describe('Continue this stored conversation: its history is the context, and the exchange is stored'),
+});
 
 export const openaiError = z.object({
   error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
 });
+
+/** The error statuses of the OpenAI-compatible routes, each in OpenAI's `{error}` shape. */
+export const openaiErrors = {
+  400: openaiError.describe('The request is invalid (a parameter named in `error.param`), or the model is not available'),
+  401: openaiError.describe('Not authenticated: no API key or token, or an invalid, expired or revoked one'),
+  403: openaiError.describe('Not allowed: the stored conversation or response is another user’s'),
+  404: openaiError.describe('Not found'),
+  409: openaiError.describe('A reply is already being written in this conversation'),
+  429: openaiError.describe('Too many requests, or a budget is used up: `Retry-After` says when to try again'),
+  502: openaiError.describe('The model provider failed or could not be reached'),
+};
 
 const usage = z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), total_tokens: z.number().int() });
 

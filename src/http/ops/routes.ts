@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PrometheusMetrics } from '../../core/metrics/prometheus-metrics.ts';
 import type { Database } from '../../db/client.ts';
+import { TAG } from '../openapi/tags.ts';
 
 /** Whether the header carries the expected bearer token; compared in constant time (digests have one length). */
 function bearerMatches(header: string | undefined, expected: string): boolean {
@@ -50,7 +51,16 @@ export const opsRoutes: FastifyPluginAsync<{
 
   app.get(
     '/healthz',
-    { schema: { tags: ['operations'], summary: 'The process is up', security: [], response: { 200: statusSchema } } },
+    {
+      schema: {
+        tags: [TAG.operations],
+        operationId: 'getLiveness',
+        summary: 'Check that the process is up',
+        description: 'Answers as long as the process serves requests, whatever its dependencies; for liveness probes.',
+        security: [],
+        response: { 200: statusSchema.describe('Up: `{"status": "ok"}`') },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
 
@@ -60,12 +70,18 @@ export const opsRoutes: FastifyPluginAsync<{
     '/readyz',
     {
       schema: {
-        tags: ['operations'],
-        summary: 'The database (and Redis, when configured) answer',
+        tags: [TAG.operations],
+        operationId: 'getReadiness',
+        summary: 'Check that the dependencies answer',
         description:
-          '503 names what does not answer, e.g. `{"status": "redis unreachable", "checks": {"database": "ok", "redis": "unreachable"}}`.',
+          'The database, and Redis when configured, each given two seconds to answer; for readiness probes and load ' +
+          'balancers. 503 names what does not answer, e.g. ' +
+          '`{"status": "redis unreachable", "checks": {"database": "ok", "redis": "unreachable"}}`.',
         security: [],
-        response: { 200: readinessSchema, 503: readinessSchema },
+        response: {
+          200: readinessSchema.describe('Ready: every dependency answered'),
+          503: readinessSchema.describe('Not ready: `checks` names what does not answer'),
+        },
       },
     },
     async (_request, reply) => {
@@ -79,10 +95,18 @@ export const opsRoutes: FastifyPluginAsync<{
   );
 
   const metricsSchema = {
-    tags: ['operations'],
-    summary: 'Prometheus metrics',
-    description: 'With METRICS_TOKEN set, requires `Authorization: Bearer <METRICS_TOKEN>`.',
+    tags: [TAG.operations],
+    operationId: 'getMetrics',
+    summary: 'Get Prometheus metrics',
+    description:
+      'HTTP requests and their durations by route, model calls with their tokens, cost and failures, turns and connections ' +
+      'in progress, in the Prometheus text format. With METRICS_TOKEN set, requires `Authorization: Bearer <METRICS_TOKEN>`.',
     security: opts.metricsToken ? [{ bearer: [] }] : [],
+    response: {
+      // A string sent as text/plain: Fastify never runs it through a serializer.
+      200: { description: 'The metrics, in the Prometheus text format', content: { 'text/plain': { schema: z.string() } } },
+      401: z.object({ detail: z.string() }).describe('METRICS_TOKEN is set and the request does not carry it'),
+    },
   };
   app.get('/metrics', { schema: metricsSchema }, async (request, reply) => {
     if (opts.metricsToken && !bearerMatches(request.headers.authorization, opts.metricsToken)) {

@@ -1,25 +1,29 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Core } from '../../core/index.ts';
+import { TAG } from '../openapi/tags.ts';
 import { actorOf, requireAuth } from '../plugins/auth.ts';
 import { presentPrompt } from './presenters.ts';
 import * as s from './schemas.ts';
 
-/** Seed 002's prompt library under /api/chat/prompts; errors in the default `{detail}` form. */
+/** The prompt library under /api/chat/prompts; errors in the default `{detail}` form. */
 export const promptRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { core }) => {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', requireAuth(core.authenticator));
-  const tags = ['prompts'];
-  const one = s.withErrors({ 200: s.promptSchema });
+  const tags = [TAG.prompts];
 
   app.post(
     '/',
     {
       schema: {
         tags,
+        operationId: 'createPrompt',
         summary: 'Create a prompt',
+        description:
+          'A prompt of the caller’s, with `{variable}` placeholders filled in by the preview. Admins may create system ' +
+          'templates (`is_template: true`), which every user sees.',
         body: s.promptCreateBody,
-        response: s.withErrors({ 201: s.promptSchema }),
+        response: s.withErrors({ 201: s.promptSchema.describe('The prompt created') }),
       },
     },
     async (request, reply) => {
@@ -41,9 +45,13 @@ export const promptRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     {
       schema: {
         tags,
-        summary: 'List the caller’s prompts, then the system templates',
+        operationId: 'listPrompts',
+        summary: 'List prompts',
+        description:
+          'A page (`page`, `page_size`) of the caller’s prompts, then the system templates (unless `include_templates=false`), ' +
+          'filtered by `scenario` and by text (`search`).',
         querystring: s.promptListQuery,
-        response: s.withErrors({ 200: s.promptListSchema }),
+        response: s.withErrors({ 200: s.promptListSchema.describe('A page of prompts, with the total') }),
       },
     },
     async (request) => {
@@ -65,9 +73,17 @@ export const promptRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
       config: { modelCall: true },
       schema: {
         tags,
-        summary: 'Fill in a prompt’s {variables} and run it through a model once',
+        operationId: 'previewPrompt',
+        summary: 'Preview a prompt',
+        description:
+          'Fills in the `{variables}` of a stored prompt (`prompt_id`) or of the text given (`content`) and runs it through a ' +
+          'model once; nothing is stored. Variables left without a value are a 422 naming them.',
         body: s.previewBody,
-        response: s.withErrors({ 200: s.previewSchema, 400: s.detailSchema, 502: s.detailSchema }),
+        response: s.withErrors({
+          200: s.previewSchema.describe('The model’s answer, with the tokens it took'),
+          400: s.detailSchema.describe('The model is not available'),
+          502: s.detailSchema.describe('The model provider failed or could not be reached'),
+        }),
       },
     },
     async (request) => {
@@ -79,14 +95,31 @@ export const promptRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
 
   app.get(
     '/:prompt_id',
-    { schema: { tags, summary: 'Get a prompt', params: s.promptIdParams, response: one } },
+    {
+      schema: {
+        tags,
+        operationId: 'getPrompt',
+        summary: 'Get a prompt',
+        description: 'One of the caller’s prompts, or a system template.',
+        params: s.promptIdParams,
+        response: s.withErrors({ 200: s.promptSchema.describe('The prompt') }),
+      },
+    },
     async (request) => presentPrompt(await core.prompts.get(actorOf(request), request.params.prompt_id)),
   );
 
   app.put(
     '/:prompt_id',
     {
-      schema: { tags, summary: 'Update a prompt (only the fields sent)', params: s.promptIdParams, body: s.promptUpdateBody, response: one },
+      schema: {
+        tags,
+        operationId: 'updatePrompt',
+        summary: 'Change a prompt',
+        description: 'Only the fields sent change; null clears an optional one.',
+        params: s.promptIdParams,
+        body: s.promptUpdateBody,
+        response: s.withErrors({ 200: s.promptSchema.describe('The prompt, changed') }),
+      },
     },
     async (request) => presentPrompt(await core.prompts.update(actorOf(request), request.params.prompt_id, request.body)),
   );
@@ -96,9 +129,11 @@ export const promptRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
     {
       schema: {
         tags,
+        operationId: 'deletePrompt',
         summary: 'Delete a prompt',
+        description: 'Deletes one of the caller’s prompts for good (a system template: admins only).',
         params: s.promptIdParams,
-        response: s.withErrors({ 200: s.messageOnlySchema }),
+        response: s.withErrors({ 200: s.messageOnlySchema.describe('Deleted') }),
       },
     },
     async (request) => {

@@ -24,14 +24,25 @@ export const promptSchema = z.object({
   updated_at: z.string(),
 });
 
-export const promptCreateBody = z.object({
-  title,
-  content,
-  scenario: scenario.nullish(),
-  description: description.nullish(),
-  metadata: metadataInput.optional(),
-  is_template: z.boolean().optional().describe('Create a system template (admins only)'),
-});
+export const promptCreateBody = z
+  .object({
+    title,
+    content: content.describe('The prompt’s text; `{name}` marks a variable the preview fills in'),
+    scenario: scenario.nullish(),
+    description: description.nullish(),
+    metadata: metadataInput.optional(),
+    is_template: z.boolean().optional().describe('Create a system template (admins only)'),
+  })
+  .meta({
+    examples: [
+      {
+        title: 'Summarize for a reader',
+        content: 'Summarize the following text in {length} sentences for {audience}:\n\n{text}',
+        scenario: 'writing',
+        description: 'A short summary for a given audience',
+      },
+    ],
+  });
 
 export const promptUpdateBody = z.object({
   title: title.optional(),

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import type { Core } from '../../core/index.ts';
 import { shareParams } from '../api-v1/share-schemas.ts';
+import { TAG } from '../openapi/tags.ts';
 import { enforceRequestLimit } from '../plugins/rate-limits.ts';
 import { renderMissingPage, renderSharePage } from './render.ts';
 
@@ -33,12 +35,20 @@ export const sharePageRoutes: FastifyPluginAsync<{ core: Core }> = async (scope,
         await enforceRequestLimit(request, reply);
       },
       schema: {
-        tags: ['shares'],
-        summary: 'A shared conversation as an HTML page (no authentication)',
-        description: 'text/html. 404 (also an HTML page) once revoked, once the conversation is deleted, or for an unknown id.',
+        tags: [TAG.sharing],
+        operationId: 'viewSharedConversationPage',
+        summary: 'View a shared conversation as a page',
+        description:
+          'The snapshot as a readable HTML page, for anyone holding the link: no authentication, no script. 404 (also an ' +
+          'HTML page) once revoked, once the conversation is deleted, or for an unknown id.',
         security: [],
         produces: ['text/html'],
         params: shareParams,
+        // Both pages are strings sent as text/html, which Fastify never runs through a serializer.
+        response: {
+          200: z.string().describe('The conversation as an HTML page'),
+          404: z.string().describe('An HTML page saying the link is not valid'),
+        },
       },
     },
     async (request, reply) => {
