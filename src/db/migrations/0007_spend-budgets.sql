@@ -52,7 +52,9 @@ BEGIN
   SELECT coalesce(sum(e.prompt_tokens + e.completion_tokens) FILTER (WHERE e.created_at >= p_day_start), 0),
          coalesce(sum(e.cost_usd) FILTER (WHERE e.created_at >= p_month_start), 0)
     INTO v_day_tokens, v_month_usd
-    FROM usage_events e WHERE e.user_id = p_user_id AND e.created_at >= least(p_day_start, p_month_start);
+    -- The month is read only when a spend limit needs it: without one, today's events are enough.
+    FROM usage_events e WHERE e.user_id = p_user_id AND e.created_at >= CASE
+      WHEN v_month_limit IS NOT NULL AND p_worst_usd > 0 THEN least(p_day_start, p_month_start) ELSE p_day_start END;
   SELECT coalesce(sum(h.tokens), 0), coalesce(sum(h.usd), 0), count(*) INTO v_held_tokens, v_held_usd, v_in_flight
     FROM budget_holds h WHERE h.user_id = p_user_id AND h.expires_at > now();
 
