@@ -24,7 +24,7 @@ async function asAdmin(t: Parameters<typeof openPage>[0]) {
   return opened;
 }
 
-describe('the admin screen', () => {
+describe('the admin screen', { skip: b.skip }, () => {
   let worker: TestUser;
   const others: TestUser[] = [];
 

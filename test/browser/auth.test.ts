@@ -6,7 +6,7 @@ import { PASSWORD, randomEmail, signInInApp, signUpInApp } from './support/sign-
 
 const b = useBrowser();
 
-describe('sign-in and registration', () => {
+describe('sign-in and registration', { skip: b.skip }, () => {
   const fx = useTestServer({ upstream: 'openai' });
 
   it('registers through the form, signs out and signs back in', async (t) => {
@@ -77,7 +77,7 @@ describe('sign-in and registration', () => {
   });
 });
 
-describe('a throttled sign-in', () => {
+describe('a throttled sign-in', { skip: b.skip }, () => {
   const fx = useTestServer({ upstream: 'openai', env: { THROTTLE_LOGIN_FAILURES: '2' } });
 
   it('says how long to wait', async (t) => {

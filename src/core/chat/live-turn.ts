@@ -83,6 +83,12 @@ export class LiveTurn implements TurnFeed {
     this.taps.add(listener);
   }
 
+  /** Ends a turn that never started (its start failed): anyone waiting on its events stops waiting. */
+  abandon(): void {
+    this.finished = true;
+    for (const wake of this.waiters) wake();
+  }
+
   stop(reason: StopReason): void {
     if (this.finished || this.abort.signal.aborted) return;
     this.stopReason = reason;

@@ -156,6 +156,7 @@ export class TurnEngine {
       return turn;
     } catch (err) {
       this.live.delete(conversation.id);
+      turn.abandon();
       unfollow();
       await hold?.release();
       throw err;
@@ -176,8 +177,10 @@ export class TurnEngine {
    */
   async stopAnywhere(conversationId: string): Promise<boolean> {
     if (await this.stopHere(conversationId)) return true;
-    // Another instance may run it: ask only when the database says a reply is being written.
-    if (!(await this.store.hasStreamingReply(conversationId))) return false;
+    // Another instance may run it: ask only when the database says a reply is being written
+    // there. One recorded as this instance's but not live here was cut short (recovery marks it).
+    const reply = await this.store.streamingReply(conversationId);
+    if (!reply || (reply.instanceId !== null && reply.instanceId === this.deps.instanceId)) return false;
     return this.relay.requestStop(conversationId);
   }
 
@@ -186,7 +189,7 @@ export class TurnEngine {
     const here = this.live.get(conversationId);
     if (here) return here;
     const there = await this.relay.follow(conversationId);
-    if (there || !(await this.store.hasStreamingReply(conversationId))) return there;
+    if (there || !(await this.store.streamingReply(conversationId))) return there;
     // A reply stored a moment ago whose first event is still on its way to the relay.
     await new Promise((resolve) => setTimeout(resolve, 50));
     return this.relay.follow(conversationId);

@@ -63,14 +63,17 @@ export class TurnStore {
     return row;
   }
 
-  /** Whether a reply of the conversation is being written, on any instance. */
-  async hasStreamingReply(conversationId: string): Promise<boolean> {
-    const rows = await this.db
-      .select({ id: messages.id })
+  /**
+   * The reply of the conversation being written, on any instance, with the instance that runs
+   * it (null when unrecorded); undefined when there is none.
+   */
+  async streamingReply(conversationId: string): Promise<{ instanceId: string | null } | undefined> {
+    const [row] = await this.db
+      .select({ instanceId: messages.instanceId })
       .from(messages)
       .where(and(eq(messages.conversationId, conversationId), eq(messages.status, 'streaming')))
       .limit(1);
-    return rows.length > 0;
+    return row;
   }
 
   /** The conversation's active path, the messages with content, oldest first. */
