@@ -8,6 +8,11 @@ export interface RenderedMarkdown {
   math: boolean;
   /** Has code blocks for highlight.js. */
   code: boolean;
+  /**
+   * `html` with its code highlighted and its math typeset, once the page has done it: kept with
+   * the cached rendering, so a reply shown again is shown finished at once.
+   */
+  finished?: string;
 }
 
 export function escapeHtml(text: string): string {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Attachments } from '../components/chat/attachments.tsx';
 import { takeController } from '../components/chat/chat-controller.ts';
 import { Composer } from '../components/chat/composer.tsx';
@@ -48,8 +48,9 @@ export function ChatPage(props: { conversationId?: string }) {
     if (!el || (!force && !pinned.current)) return;
     el.scrollTop = el.scrollHeight;
   };
-  // New messages (a reload, a switch): stay at the bottom if the reader was there.
-  useEffect(() => {
+  // New messages (a reload, a switch): stay at the bottom if the reader was there. Before the
+  // first paint, so a conversation opens at its end without showing its top first.
+  useLayoutEffect(() => {
     followBottom();
     // Rows of unknown height settle after a frame.
     const frame = requestAnimationFrame(() => followBottom());
@@ -111,7 +112,7 @@ export function ChatPage(props: { conversationId?: string }) {
             <span class="visually-hidden">Loading the conversation</span>
           </div>
         ) : (
-          <Thread controller={controller} onGrow={() => followBottom()} />
+          <Thread controller={controller} scroller={scroller} onGrow={() => followBottom()} />
         )}
       </div>
       <div class="chat-bottom">

@@ -62,11 +62,10 @@ export class ChatController {
     const id = this.id.value;
     if (!id || this.loaded.value) return;
     try {
-      const [conversation] = await Promise.all([
-        api.get<Conversation>(`/api/v1/conversations/${id}`),
-        this.reloadPath(),
-        this.documents.load(),
-      ]);
+      // The thread first: it is what the reader waits for, and the server answers one request
+      // sooner when it is not answering three at once.
+      await this.reloadPath();
+      const [conversation] = await Promise.all([api.get<Conversation>(`/api/v1/conversations/${id}`), this.documents.load()]);
       this.conversation.value = conversation;
       showModelOf(conversation);
     } catch (err) {

@@ -38,21 +38,27 @@ function register(language: Language): Promise<void> {
   return loading;
 }
 
-/** Highlights the code blocks under `root` whose language is known (others stay plain). */
-export async function highlightIn(root: HTMLElement): Promise<void> {
-  const blocks = [...root.querySelectorAll<HTMLElement>('pre code[class*="language-"]:not([data-highlighted])')];
-  await Promise.all(
-    blocks.map(async (block) => {
-      const language = languageOf(block.className);
-      if (!language) return;
-      await register(language);
-      // A block re-rendered meanwhile is a new element; this one may be detached, which is harmless.
-      if (block.dataset.highlighted) return;
-      const { value } = hljs.highlight(block.textContent ?? '', { language, ignoreIllegals: true });
-      // highlight.js escapes the code it is given: its output holds only its own spans.
-      block.innerHTML = value;
-      block.dataset.highlighted = 'yes';
-      block.classList.add('hljs');
-    }),
-  );
+const LANGUAGE_CLASS = /class="language-([^"\s]+)/g;
+
+/** Loads the languages the code blocks of `html` are written in (others stay plain). */
+export async function loadLanguagesOf(html: string): Promise<void> {
+  const languages = new Set<Language>();
+  for (const [, name] of html.matchAll(LANGUAGE_CLASS)) {
+    const language = languageOf(`language-${name}`);
+    if (language) languages.add(language);
+  }
+  await Promise.all([...languages].map(register));
+}
+
+/** Highlights the code blocks under `root` whose language is loaded (see `loadLanguagesOf`). */
+export function highlightIn(root: ParentNode): void {
+  for (const block of root.querySelectorAll<HTMLElement>('pre code[class*="language-"]:not([data-highlighted])')) {
+    const language = languageOf(block.className);
+    if (!language || !hljs.getLanguage(language)) continue;
+    const { value } = hljs.highlight(block.textContent ?? '', { language, ignoreIllegals: true });
+    // highlight.js escapes the code it is given: its output holds only its own spans.
+    block.innerHTML = value;
+    block.dataset.highlighted = 'yes';
+    block.classList.add('hljs');
+  }
 }

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import { renderMarkdown } from '../../lib/markdown.ts';
 import { copyText } from './clipboard.ts';
-import { enhance } from './enhance.ts';
+import { finish, needsFinishing } from './enhance.ts';
 import { whenVisible } from './when-visible.ts';
 
 /** A code block's Copy button: its buttons are in the sanitised HTML, so one listener serves them. */
@@ -13,20 +13,28 @@ function onCopyClick(event: MouseEvent): void {
 }
 
 /**
- * A finished reply: rendered once per text (memoised and cached), then its code highlighted and
- * its math typeset in place, loading those libraries only when the reply needs them.
+ * A finished reply: rendered once per text (memoised and cached), shown finished (code
+ * highlighted, math typeset) as soon as that is done in idle time, and at once when it was done
+ * before (a reply prepared ahead, or shown before). Replies near the screen are finished first.
  */
 export function MarkdownView(props: { text: string }) {
   const rendered = useMemo(() => renderMarkdown(props.text), [props.text]);
   const ref = useRef<HTMLDivElement>(null);
+  const [, redraw] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     const el = ref.current;
-    if (!el || !(rendered.code || rendered.math)) return;
-    return whenVisible(el, () => void enhance(el, rendered));
+    if (!el || !needsFinishing(rendered)) return;
+    let live = true;
+    void finish(rendered).then(() => live && rendered.finished !== undefined && redraw(undefined));
+    const stop = whenVisible(el, () => void finish(rendered, { urgent: true }));
+    return () => {
+      live = false;
+      stop();
+    };
   }, [rendered]);
   // biome-ignore lint/a11y/useKeyWithClickEvents: the click lands on real buttons inside, which have keyboard activation.
   // biome-ignore lint/a11y/noStaticElementInteractions: delegation for the buttons inside.
-  return <div class="md" ref={ref} onClick={onCopyClick} dangerouslySetInnerHTML={{ __html: rendered.html }} />;
+  return <div class="md" ref={ref} onClick={onCopyClick} dangerouslySetInnerHTML={{ __html: rendered.finished ?? rendered.html }} />;
 }
 
 /** The reply being written: rendered again as text arrives, never cached, finished when it ends. */

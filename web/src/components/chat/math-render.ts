@@ -2,7 +2,7 @@ import katex from 'katex';
 import 'katex/dist/katex.min.css';
 
 /** Typesets the `.math` elements under `root` (their text is the TeX source) with KaTeX. */
-export function typesetIn(root: HTMLElement): void {
+export function typesetIn(root: ParentNode): void {
   for (const el of root.querySelectorAll<HTMLElement>('.math:not([data-typeset])')) {
     const tex = el.textContent ?? '';
     try {
