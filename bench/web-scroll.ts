@@ -6,7 +6,9 @@
 //
 //   npm run bench:web-scroll                   (needs Debian's chromium at /usr/bin/chromium)
 //
-// Knobs: BENCH_MESSAGES=1000 messages; BENCH_ROUNDS=3 scroll passes per page, alternating.
+// Knobs: BENCH_MESSAGES=1000 messages; BENCH_ROUNDS=3 scroll passes per page, alternating;
+// BENCH_CPU_THROTTLE=4 slows Chromium's CPU that many times (a slow laptop or a phone);
+// BENCH_WEB_DIST=<folder> serves another build of the app (to measure a version before a change).
 
 import { chromium, type Page } from 'playwright-core';
 import { ensureWebBuild } from '../test/browser/support/browser.ts';
@@ -88,7 +90,8 @@ const quantile = (xs: number[], q: number) => {
 
 async function main() {
   ensureWebBuild();
-  const server = await startTestServer({ env: { IMPORT_MAX_BYTES: String(50 * 1024 * 1024) } });
+  const dist = process.env.BENCH_WEB_DIST;
+  const server = await startTestServer({ env: { IMPORT_MAX_BYTES: String(50 * 1024 * 1024), ...(dist ? { WEB_DIST_DIR: dist } : {}) } });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -112,6 +115,10 @@ async function main() {
     await app.getByRole('button', { name: 'Sign in' }).click();
     await app.getByRole('textbox', { name: 'Message' }).waitFor();
     const reference = await context.newPage();
+    const throttle = Number(process.env.BENCH_CPU_THROTTLE ?? 1);
+    if (throttle > 1) {
+      for (const page of [app, reference]) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: throttle });
+    }
 
     const results = { app: { show: [] as number[], frames: [] as number[] }, reference: { show: [] as number[], frames: [] as number[] } };
     for (let round = 0; round < ROUNDS; round++) {
@@ -141,7 +148,7 @@ async function main() {
     const a = row('web app', results.app);
     const ref = row('static HTML', results.reference);
     const f = (n: number) => n.toFixed(1);
-    console.log(`${MESSAGES} messages, ${ROUNDS} passes each, ${STEP_PX} px per frame`);
+    console.log(`${MESSAGES} messages, ${ROUNDS} passes each, ${STEP_PX} px per frame${throttle > 1 ? `, CPU ${throttle}× slower` : ''}`);
     console.log('page         | shown (ms) | frame p50 | p95 | p99 | frames > 50 ms');
     for (const r of [a, ref]) console.log(`${r.name.padEnd(12)} | ${f(r.show).padStart(10)} | ${f(r.p50).padStart(9)} | ${f(r.p95)} | ${f(r.p99)} | ${(r.long * 100).toFixed(1)}%`);
     console.log(

@@ -115,8 +115,10 @@ export function markdownToHtml(text: string): RenderedMarkdown {
 let purifier: Purifier | undefined;
 function sanitizer(): Purifier {
   if (purifier) return purifier;
-  // An instance of its own, so the link rule below applies to replies only.
+  // An instance of its own, so the link rule below applies to replies only. Its settings are
+  // given once: given with each call, they would be parsed again for each reply.
   const instance = DOMPurify(window);
+  instance.setConfig({ ADD_ATTR: ['target'] });
   instance.addHook('afterSanitizeAttributes', (node) => {
     if (node.tagName === 'A' && node.hasAttribute('href')) {
       node.setAttribute('target', '_blank');
@@ -145,7 +147,7 @@ export function renderMarkdown(text: string, opts: { cache?: boolean } = {}): Re
     return hit;
   }
   const raw = markdownToHtml(text);
-  const rendered = { ...raw, html: sanitizer().sanitize(raw.html, { ADD_ATTR: ['target'] }) };
+  const rendered = { ...raw, html: sanitizer().sanitize(raw.html) };
   if (useCache) {
     cache.set(text, rendered);
     if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);

@@ -45,9 +45,20 @@ export function chunksOf(messages: Message[], from: number): Chunk[] {
   for (let start = from; start < messages.length; start = (Math.floor(start / CHUNK) + 1) * CHUNK) {
     const end = Math.min(messages.length, (Math.floor(start / CHUNK) + 1) * CHUNK);
     const slice = messages.slice(start, end);
-    chunks.push({ start, messages: slice, estimate: slice.reduce((sum, m) => sum + estimateHeight(m), 0) });
+    chunks.push({ start, messages: slice, estimate: slice.reduce((sum, m) => sum + heightOf(m), 0) });
   }
   return chunks;
+}
+
+// Each message's guess, made once: the thread is cut again whenever a chunk is added.
+const guesses = new WeakMap<Message, number>();
+function heightOf(message: Message): number {
+  let guess = guesses.get(message);
+  if (guess === undefined) {
+    guess = estimateHeight(message);
+    guesses.set(message, guess);
+  }
+  return guess;
 }
 
 const LINE_PX = 26;

@@ -1,10 +1,10 @@
-import type { RefObject } from 'preact';
+import { Component, type RefObject } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ChatController } from './chat-controller.ts';
 import { prepare } from './enhance.ts';
 import { MessageRow } from './message-row.tsx';
 import { StreamingMessage } from './streaming-message.tsx';
-import { CHUNK, chunksOf, firstShown, keepShown, showMore } from './thread-window.ts';
+import { CHUNK, type Chunk, chunksOf, firstShown, keepShown, showMore } from './thread-window.ts';
 
 // Older messages are added when the top of the shown ones comes this close to the screen: a few
 // frames ahead of a fast scroll.
@@ -83,11 +83,7 @@ export function Thread(props: { controller: ChatController; scroller: RefObject<
         </button>
       ) : null}
       {chunksOf(messages, shown).map((chunk) => (
-        <div key={chunk.start} class="thread-chunk" style={{ containIntrinsicSize: `auto ${chunk.estimate}px` }}>
-          {chunk.messages.map((m) => (
-            <MessageRow key={m.id} message={m} controller={controller} busy={busy} />
-          ))}
-        </div>
+        <ThreadChunk key={chunk.start} chunk={chunk} controller={controller} busy={busy} />
       ))}
       {busy ? <StreamingMessage controller={controller} onGrow={props.onGrow} /> : null}
       {failed ? (
@@ -114,4 +110,34 @@ export function Thread(props: { controller: ChatController; scroller: RefObject<
       ) : null}
     </div>
   );
+}
+
+interface ChunkProps {
+  chunk: Chunk;
+  controller: ChatController;
+  busy: boolean;
+}
+
+/** Twenty messages. Drawn again only when one of them changes, not when a chunk is added above. */
+class ThreadChunk extends Component<ChunkProps> {
+  shouldComponentUpdate(next: ChunkProps): boolean {
+    const [a, b] = [this.props.chunk.messages, next.chunk.messages];
+    return (
+      next.busy !== this.props.busy ||
+      next.controller !== this.props.controller ||
+      a.length !== b.length ||
+      a.some((m, i) => m !== b[i])
+    );
+  }
+
+  render() {
+    const { chunk, controller, busy } = this.props;
+    return (
+      <div class="thread-chunk" style={{ containIntrinsicSize: `auto ${chunk.estimate}px` }}>
+        {chunk.messages.map((m) => (
+          <MessageRow key={m.id} message={m} controller={controller} busy={busy} />
+        ))}
+      </div>
+    );
+  }
 }
