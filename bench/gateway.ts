@@ -33,7 +33,8 @@ const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 3);
 const WARM_MS = 250;
 const PG_BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ONLY = process.env.BENCH_PATHS?.split(',').filter(Boolean);
-const PARLEY_NODE_ARGS = process.env.BENCH_PARLEY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+// Unset: the flags of `npm start`.
+const PARLEY_NODE_ARGS = process.env.BENCH_PARLEY_NODE_ARGS?.split(' ').filter(Boolean);
 const BODY = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
 
 interface Path extends PathInfo {

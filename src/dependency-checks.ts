@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 
 /** A connection URL fit for a log line or an error message: any password is masked. */
 export function maskUrl(raw: string): string {
@@ -26,6 +25,8 @@ export function failureReason(err: unknown): string {
  * `timeoutMs` instead of waiting forever on a Redis that is not there.
  */
 export async function probeRedis(url: string, timeoutMs = 5_000): Promise<void> {
+  // Loaded here, not at the top: a server without REDIS_URL never loads the client.
+  const { Redis } = await import('ioredis');
   const probe = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

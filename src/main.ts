@@ -1,6 +1,5 @@
 import cluster from 'node:cluster';
 import { ConfigError, parseConfig } from './config.ts';
-import { startServer } from './server.ts';
 import { runPrimary, workersRefusal } from './workers.ts';
 
 let config: ReturnType<typeof parseConfig>;
@@ -29,7 +28,8 @@ if (config.workers > 1 && cluster.isPrimary) {
 }
 
 async function serve() {
-
+  // Imported here: the primary process of WORKERS=N serves nothing and loads none of the app.
+  const { startServer } = await import('./server.ts');
   const server = await startServer(config).catch((err: unknown) => {
     console.error(`Parley could not start: ${oneLine(err)}`);
     process.exit(1);

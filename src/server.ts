@@ -5,17 +5,15 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { recoverInterruptedTurns, scheduleTurnRecovery } from './core/chat/recovery.ts';
+import { loadTokenizer } from './core/chat/token-estimate.ts';
 import { InProcessTurnRelay, type TurnRelay } from './core/chat/turn-relay.ts';
 import { createCore } from './core/index.ts';
 import { MemoryRateLimiter } from './core/limits/memory-rate-limiter.ts';
-import { RedisRateLimiter } from './core/limits/redis-rate-limiter.ts';
 import { PurgeJob } from './core/retention/purge-job.ts';
 import { openDatabase } from './db/client.ts';
 import { acquireDataDirLock } from './db/data-dir-lock.ts';
 import { failureReason, maskUrl, probeRedis } from './dependency-checks.ts';
 import { type EventBus, InProcessEventBus } from './realtime/event-bus.ts';
-import { RedisEventBus } from './realtime/redis-event-bus.ts';
-import { RedisTurnRelay } from './realtime/redis-turn-relay.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -59,28 +57,31 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
   // Redis outages are logged once each (by the limiter, whose connection sees them like the
   // bus's do); set once the app (and its logger) exists, a report before that is replayed then.
   const redisLog = deferredRedisLog();
+  // The Redis adapters (and their client library) are loaded only when Redis is configured.
+  const redis = config.redisUrl ? await loadRedisAdapters(config.redisUrl) : undefined;
   // With Redis, every instance counts against the same limits.
-  const limiter = config.redisUrl
-    ? new RedisRateLimiter(config.redisUrl, { prefix: `${config.redisKeyPrefix}rl:`, onAvailabilityChange: redisLog.report })
-    : new MemoryRateLimiter();
+  const sharedLimiter = redis
+    ? new redis.RedisRateLimiter(redis.url, { prefix: `${config.redisKeyPrefix}rl:`, onAvailabilityChange: redisLog.report })
+    : undefined;
+  const limiter = sharedLimiter ?? new MemoryRateLimiter();
   opened.push(() => limiter.close());
   // So the first requests are counted in Redis rather than in memory.
-  if (limiter instanceof RedisRateLimiter) await limiter.waitUntilReady(5_000).catch(() => {});
+  if (sharedLimiter) await sharedLimiter.waitUntilReady(5_000).catch(() => {});
   // With Redis, session events reach the sockets of every instance.
-  const bus: EventBus = config.redisUrl
-    ? await RedisEventBus.connect(config.redisUrl, {
+  const bus: EventBus = redis
+    ? await redis.RedisEventBus.connect(redis.url, {
         channel: `${config.redisKeyPrefix}session-events`,
         revocationChannel: `${config.redisKeyPrefix}revocations`,
         onError: (err) => redisLog.busError(err),
       }).catch((err: unknown) => {
         // Lost since the probe a moment ago: the same one line.
-        throw new Error(`cannot connect to REDIS_URL ${maskUrl(config.redisUrl as string)} (${failureReason(err)})`);
+        throw new Error(`cannot connect to REDIS_URL ${maskUrl(redis.url)} (${failureReason(err)})`);
       })
     : new InProcessEventBus();
   opened.push(() => bus.close());
   // With Redis, a turn can be followed and stopped from any instance.
-  const relay: TurnRelay = config.redisUrl
-    ? await RedisTurnRelay.connect(config.redisUrl, { prefix: config.redisKeyPrefix, onError: (err) => redisLog.busError(err) })
+  const relay: TurnRelay = redis
+    ? await redis.RedisTurnRelay.connect(redis.url, { prefix: config.redisKeyPrefix, onError: (err) => redisLog.busError(err) })
     : new InProcessTurnRelay();
   opened.push(() => relay.close());
   // Provider failures are logged at warn by the app's logger, set once it exists (no call runs before).
@@ -89,7 +90,7 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
   const core = createCore({ config, db: database.db, bus, jwtSecret, limiter, log, relay });
   opened.push(() => core.metrics.close());
   if (database.poolUse) core.metrics.watchDatabasePool(database.poolUse);
-  const readiness: Record<string, () => Promise<void>> = limiter instanceof RedisRateLimiter ? { redis: () => limiter.ping() } : {};
+  const readiness: Record<string, () => Promise<void>> = sharedLimiter ? { redis: () => sharedLimiter.ping() } : {};
   const app = await buildApp({ config, database, core, readiness });
   opened.push(() => app.close());
   redisLog.attach(app.log);
@@ -102,6 +103,8 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
   });
   const recovery = scheduleTurnRecovery({ db: database.db, staleSeconds, liveIds: () => core.engine.liveMessageIds() });
   opened.push(() => recovery.stop());
+  // Budget holds count prompts with the tokenizer: loaded before the first request, not by it.
+  loadTokenizer();
   await app.listen({ port: config.server.port, host: config.server.host });
   purge.start();
   const address = app.server.address();
@@ -128,6 +131,15 @@ async function start(config: Config, opened: Array<() => unknown>): Promise<Runn
       return closing;
     },
   };
+}
+
+async function loadRedisAdapters(url: string) {
+  const [{ RedisRateLimiter }, { RedisEventBus }, { RedisTurnRelay }] = await Promise.all([
+    import('./core/limits/redis-rate-limiter.ts'),
+    import('./realtime/redis-event-bus.ts'),
+    import('./realtime/redis-turn-relay.ts'),
+  ]);
+  return { url, RedisRateLimiter, RedisEventBus, RedisTurnRelay };
 }
 
 /**

@@ -1,7 +1,9 @@
 // What importing each of Parley's server-side packages costs in resident memory, each in a
 // fresh process: RSS after garbage collection before and after the import, and the peak.
 //
-//   node bench/gateway/memory-imports.ts
+//   node [--max-semi-space-size=4 ...] bench/gateway/memory-imports.ts
+//
+// Node flags given to this process are given to each probe.
 
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -50,11 +52,11 @@ const after = read();
 console.log(JSON.stringify({ before: before.rss, after: after.rss, peak: after.peak, heap: (process.memoryUsage().heapUsed - heapBefore) / 1048576 }));
 `;
 
-console.log(`Resident memory of one import in a fresh process (Node ${process.version}; MB, after garbage collection)\n`);
+console.log(`Resident memory of one import in a fresh process (Node ${process.version}, flags: ${process.execArgv.join(' ') || '(none)'}; MB, after garbage collection)\n`);
 console.log('| module | RSS before | RSS after | Δ RSS | Δ JS heap used | peak |');
 console.log('|---|---|---|---|---|---|');
 for (const specifier of MODULES) {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', probe(specifier)], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [...process.execArgv, '--expose-gc', '--input-type=module', '-e', probe(specifier)], { cwd: root, encoding: 'utf8' });
   const r = JSON.parse(out.trim().split('\n').at(-1) as string) as { before: number; after: number; peak: number; heap: number };
   console.log(`| ${specifier} | ${r.before.toFixed(0)} | ${r.after.toFixed(0)} | +${(r.after - r.before).toFixed(0)} | +${r.heap.toFixed(0)} | ${r.peak.toFixed(0)} |`);
 }

@@ -1,16 +1,18 @@
 // What Parley's resident memory is made of: one process goes through Parley's start-up a step
-// at a time (the tokenizer, PGlite's module, the rest of the modules, the database opened and
-// migrated, listening, a user registered, completions served) and after each step collects
-// garbage and reads process.memoryUsage(), VmRSS and VmHWM, and the embedded database's
-// WebAssembly memory.
+// at a time (PGlite's module, the rest of the modules, the database opened and migrated,
+// listening, a user registered, completions served, then the tokenizer that only exact token
+// counts load) and after each step collects garbage and reads process.memoryUsage(), VmRSS
+// and VmHWM, and the embedded database's WebAssembly memory. It also lists the packages
+// loaded by each step.
 //
-//   node --expose-gc bench/gateway/memory-steps.ts [pglite|pg]
+//   node --expose-gc [--max-semi-space-size=4 ...] bench/gateway/memory-steps.ts [pglite|pg]
 //
-// V8 flags given to this process (e.g. --max-semi-space-size=4) are passed on to the
-// `node src/main.ts` processes whose start-up peak is read at the end.
+// Give it the Node flags of `npm start` (package.json) to measure what `npm start` runs; they
+// are passed on to the `node src/main.ts` processes whose start-up peak is read at the end.
 // `pg` uses a fresh database on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/postgres).
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +23,26 @@ if (!gc) throw new Error('run with node --expose-gc');
 const kind = process.argv[2] === 'pg' ? 'pg' : 'pglite';
 const MB = 1024 * 1024;
 
+// Every package a step loads (by its folder under node_modules), from the module loader's hooks.
+const loaded = new Set<string>();
+let seen = new Set<string>();
+registerHooks({
+  load(url, context, nextLoad) {
+    const name = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+    if (name) loaded.add(name);
+    return nextLoad(url, context);
+  },
+});
+/** The packages loaded since the last call. */
+function newlyLoaded(): string[] {
+  const fresh = [...loaded].filter((name) => !seen.has(name));
+  seen = new Set(loaded);
+  return fresh.sort();
+}
+
 interface Row {
   step: string;
+  packages: string[];
   rss: number;
   peak: number;
   heapUsed: number;
@@ -45,6 +65,7 @@ async function probe(step: string) {
   const m = process.memoryUsage();
   rows.push({
     step,
+    packages: newlyLoaded(),
     rss: kb('VmRSS'),
     peak: kb('VmHWM'),
     heapUsed: m.heapUsed / MB,
@@ -56,8 +77,6 @@ async function probe(step: string) {
 }
 
 await probe('Node started (with type stripping, for a .ts entry)');
-await import('gpt-tokenizer');
-await probe('gpt-tokenizer imported (o200k_base tables)');
 const { PGlite } = await import('@electric-sql/pglite');
 const create = PGlite.create.bind(PGlite);
 PGlite.create = (async (...args: Parameters<typeof PGlite.create>) => {
@@ -129,11 +148,21 @@ try {
   await probe(`${stored.completed} store: true completions (10 at a time, 5 s)`);
   await new Promise((r) => setTimeout(r, 5_000));
   await probe('idle 5 s');
+  // Loaded by the first exact count only: usage a provider did not report, document passages.
+  const { estimateTextTokens } = await import('../../src/core/chat/token-estimate.ts');
+  estimateTextTokens('hello world');
+  await probe('an exact token count (the tokenizer loaded)');
   await server.close();
   // The start-up peak of `node src/main.ts` itself, on a fresh data folder and again on the same one.
   for (const round of ['fresh', 'again']) {
-    const parley = await startParley({ name: 'parley', port: await unusedPort(), upstreamUrl: `http://127.0.0.1:${mockPort}/v1`, databaseUrl: database?.url, dataDir: kind === 'pglite' ? startupDir : undefined, keepDataDir: true, nodeArgs: process.execArgv.filter((a) => a !== '--expose-gc') });
-    startupPeaks.push(`${round} ${kind === 'pg' ? 'database' : 'DATA_DIR'}: start-up peak ${parley.startupPeakMb.toFixed(0)} MB, RSS once ready ${memoryOf(parley.child.pid).rssMb.toFixed(0)} MB`);
+    const where = `${round} ${kind === 'pg' ? 'database' : 'DATA_DIR'}`;
+    // A start-up that fails (or outlasts startParley's wait on a busy machine) is reported, not fatal: the table above stands.
+    const parley = await startParley({ name: 'parley', port: await unusedPort(), upstreamUrl: `http://127.0.0.1:${mockPort}/v1`, databaseUrl: database?.url, dataDir: kind === 'pglite' ? startupDir : undefined, keepDataDir: true, nodeArgs: process.execArgv.filter((a) => a !== '--expose-gc') }).catch((err: Error) => {
+      startupPeaks.push(`${where}: did not start (${err.message.split('\n')[0]})`);
+      return undefined;
+    });
+    if (!parley) continue;
+    startupPeaks.push(`${where}: start-up peak ${parley.startupPeakMb.toFixed(0)} MB, RSS once ready ${memoryOf(parley.child.pid).rssMb.toFixed(0)} MB`);
     await parley.stop();
   }
 } finally {
@@ -145,6 +174,7 @@ try {
 
 const f = (n: number) => n.toFixed(0);
 console.log(`\nParley's memory, step by step (${kind === 'pg' ? 'PostgreSQL' : 'PGlite'}; MB, after garbage collection; Node ${process.version})\n`);
+console.log(`Node flags: ${process.execArgv.join(' ') || '(none)'}\n`);
 console.log('| step | RSS | Δ RSS | peak (VmHWM) | JS heap used / total | external (of which ArrayBuffers) | PGlite WASM memory |');
 console.log('|---|---|---|---|---|---|---|');
 rows.forEach((r, i) => {
@@ -153,6 +183,8 @@ rows.forEach((r, i) => {
     `| ${r.step} | ${f(r.rss)} | ${delta >= 0 ? '+' : ''}${f(delta)} | ${f(r.peak)} | ${f(r.heapUsed)} / ${f(r.heapTotal)} | ${f(r.external)} (${f(r.arrayBuffers)}) | ${r.wasm ? f(r.wasm) : '–'} |`,
   );
 });
+console.log('\nPackages each step loaded:');
+for (const r of rows) if (r.packages.length) console.log(`- ${r.step}: ${r.packages.join(', ')}`);
 console.log(`\n\`node src/main.ts\` in its own process (VmHWM once it answers /healthz): ${startupPeaks.join('; ')}.`);
 console.log('\nV8 heap spaces at the end (used / size, MB):');
 for (const s of getHeapSpaceStatistics()) console.log(`  ${s.space_name.padEnd(28)} ${f(s.space_used_size / MB).padStart(5)} / ${f(s.space_size / MB)}`);

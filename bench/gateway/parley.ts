@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { startFlags } from '../../test/support/start-flags.ts';
 import { type Child, memoryOf, startNode, stopChild, waitForHttp } from './processes.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,7 +63,7 @@ export async function startParley(opts: {
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, JWT_SECRET: `bench-${randomBytes(16).toString('hex')}` } : {}),
     ...opts.env,
   };
-  const child = startNode(opts.name, [...(opts.nodeArgs ?? []), 'src/main.ts'], { cwd: root, env });
+  const child = startNode(opts.name, [...(opts.nodeArgs ?? startFlags), 'src/main.ts'], { cwd: root, env });
   const url = `http://127.0.0.1:${opts.port}`;
   const stop = async () => {
     await stopChild(child, 30_000);

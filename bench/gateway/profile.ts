@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unusedPort } from '../../test/support/ports.ts';
+import { startFlags } from '../../test/support/start-flags.ts';
 import { printSummary, summarize } from './cpuprofile-summary.ts';
 import { runTask } from './load.ts';
 import { createDatabase, startParley } from './parley.ts';
@@ -47,7 +48,7 @@ async function timeStatements(name: string, mode: 'stateless' | 'store', databas
     port: await unusedPort(),
     upstreamUrl: mockUrl,
     databaseUrl,
-    nodeArgs: ['--import', path.join(here, 'statement-timing.ts')],
+    nodeArgs: [...startFlags, '--import', path.join(here, 'statement-timing.ts')],
     env: { STATEMENT_TIMING_FILE: file },
   });
   let r: Awaited<ReturnType<typeof runTask>>;
@@ -86,7 +87,7 @@ async function profileCase(name: string, mode: 'stateless' | 'store', databaseUr
     port: await unusedPort(),
     upstreamUrl: mockUrl,
     databaseUrl,
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    nodeArgs: [...startFlags, '--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
   try {
     const task = { ...taskFor(parley, name, mode), concurrency: 10 };

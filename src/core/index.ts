@@ -6,6 +6,7 @@ import type { EventBus } from '../realtime/event-bus.ts';
 import { AccountsService } from './accounts/accounts-service.ts';
 import { ApiKeysService } from './accounts/api-keys-service.ts';
 import { Authenticator } from './accounts/authenticator.ts';
+import { CredentialCache } from './accounts/credential-cache.ts';
 import { DoorThrottle } from './accounts/door-throttle.ts';
 import { AccessTokens } from './accounts/jwt.ts';
 import { UserDirectory } from './accounts/user-directory.ts';
@@ -72,7 +73,12 @@ export function createCore(deps: {
   });
   const apiKeys = new ApiKeysService({ db, revocations: bus });
   const userDirectory = new UserDirectory({ db });
-  const authenticator = new Authenticator({ tokens, accounts, apiKeys });
+  // Authenticated credentials, remembered for seconds; forgotten when any instance announces a
+  // revocation or a changed account (the bus delivers this instance's own at once).
+  const credentials = new CredentialCache();
+  bus.onRevocation((revocation) => credentials.revoke(revocation));
+  bus.onAccountChange((userId) => credentials.forgetUser(userId));
+  const authenticator = new Authenticator({ tokens, accounts, apiKeys, cache: credentials });
   const conversations = new ConversationsService({ db, models, bus });
   const messages = new MessagesService({ db, conversations, bus });
   const usage = new UsageService(db);

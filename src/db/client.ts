@@ -1,15 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import type { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { failureReason, maskUrl } from '../dependency-checks.ts';
+import { PgliteWorkerClient } from './pglite-client.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -67,15 +67,21 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     };
   }
   const dir = path.resolve(opts.dataDir, 'pglite');
-  let client: PGlite;
+  let client: PgliteWorkerClient;
   try {
-    mkdirSync(dir, { recursive: true });
-    client = await PGlite.create(dir);
+    // In a thread of its own: PGlite's work (WebAssembly, synchronous file writes) leaves the event loop free.
+    client = await PgliteWorkerClient.open(dir);
   } catch (err) {
     throw new Error(`cannot open the embedded database in DATA_DIR ${opts.dataDir} (${failureReason(err)})`);
   }
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+  // Drizzle's PGlite driver calls only query() and transaction(), which the worker's client provides.
+  const db = drizzlePglite(client as unknown as PGlite, { schema }) as unknown as Db;
+  try {
+    await migratePglite(db as unknown as PgliteDatabase<typeof schema>, { migrationsFolder });
+  } catch (err) {
+    await client.close().catch(() => {});
+    throw err;
+  }
   return {
     db,
     kind: 'pglite',

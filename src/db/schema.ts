@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
+  check,
   customType,
+  date,
   doublePrecision,
   index,
   integer,
@@ -67,6 +70,9 @@ export const apiKeys = pgTable(
     revokedAt: ts('revoked_at'),
     // Optional: what calls made with this key may spend in all, in US dollars.
     budgetUsd: doublePrecision('budget_usd'),
+    // What calls made with this key have spent in all: the sum of its usage events' cost, kept
+    // by a trigger on usage_events (migration 0008) so its budget is checked without summing them.
+    spentUsd: doublePrecision('spent_usd').notNull().default(0),
   },
   (t) => [uniqueIndex('api_keys_key_hash_key').on(t.keyHash), index('api_keys_user_idx').on(t.userId, t.createdAt)],
 );
@@ -229,6 +235,27 @@ export const usageEvents = pgTable(
     index('usage_events_user_created_idx').on(t.userId, t.createdAt),
     index('usage_events_api_key_idx').on(t.apiKeyId).where(sql`${t.apiKeyId} is not null`),
   ],
+);
+
+/**
+ * A user's usage per UTC day and per UTC month: the sums of their usage events by the day and
+ * the month of `created_at`, kept by a trigger on every insert into usage_events (migration
+ * 0008), so a budget check reads a row or two instead of summing the events. Usage events are
+ * never updated and are deleted only with their user, whose totals go with them.
+ */
+export const usageTotals = pgTable(
+  'usage_totals',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    period: text('period').$type<'day' | 'month'>().notNull(),
+    // The period's first day (UTC).
+    startsOn: date('starts_on', { mode: 'string' }).notNull(),
+    tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
+    usd: doublePrecision('usd').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.period, t.startsOn] }), check('usage_totals_period_check', sql`${t.period} in ('day', 'month')`)],
 );
 
 /**

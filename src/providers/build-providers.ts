@@ -1,17 +1,17 @@
-import { anthropicProvider } from './anthropic.ts';
+import { anthropicRefusal } from './anthropic-translate.ts';
 import type { ConfiguredProvider } from './catalog.ts';
 import { discoverModels } from './model-discovery.ts';
 import { openaiProvider } from './openai.ts';
 import type { ProviderSpec } from './provider-specs.ts';
 import { type ProviderFailure, reportingFailures } from './reporting.ts';
-import type { Provider } from './types.ts';
+import type { Provider, ProviderEvent, ProviderRequest } from './types.ts';
 
 // Reading a model list is small: an upstream that takes longer is treated as down, so start-up waits at most this.
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
 /** The configured providers, in order; with `onFailure`, each failed call is reported (logs, metrics) as it is thrown. */
 export function buildProviders(
-  config: { providers: ProviderSpec[]; providerTimeoutMs: number },
+  config: { providers: ProviderSpec[]; providerTimeoutMs: number; turnTimeoutMs?: number },
   onFailure?: (failure: ProviderFailure) => void,
 ): ConfiguredProvider[] {
   // Only the stream is wrapped: everything else the provider offers stays as it is.
@@ -21,8 +21,8 @@ export function buildProviders(
     const options = { name: spec.name, baseUrl: spec.baseUrl, timeoutMs: config.providerTimeoutMs };
     const provider =
       spec.kind === 'anthropic'
-        ? anthropicProvider({ ...options, apiKey: spec.apiKey ?? '' })
-        : openaiProvider({ ...options, apiKey: spec.apiKey });
+        ? lazyAnthropicProvider({ ...options, apiKey: spec.apiKey ?? '' })
+        : openaiProvider({ ...options, apiKey: spec.apiKey, wholeReplyTimeoutMs: config.turnTimeoutMs });
     return {
       name: spec.name,
       kind: spec.kind,
@@ -30,4 +30,23 @@ export function buildProviders(
       discover: spec.discover ? () => discoverModels(spec, discoveryTimeoutMs) : undefined,
     };
   });
+}
+
+/**
+ * Anthropic's provider, its SDK (about 25 MB resident) loaded by the first call: a configured
+ * provider that is never called costs nothing. Its refusals need no SDK and are checked as before.
+ */
+function lazyAnthropicProvider(opts: { name: string; apiKey: string; baseUrl?: string; timeoutMs: number }): Provider {
+  let loaded: Promise<Provider> | undefined;
+  const load = () => {
+    loaded ??= import('./anthropic.ts').then(({ anthropicProvider }) => anthropicProvider(opts));
+    return loaded;
+  };
+  return {
+    name: opts.name,
+    refuse: anthropicRefusal,
+    async *stream(request: ProviderRequest): AsyncIterable<ProviderEvent> {
+      yield* (await load()).stream(request);
+    },
+  };
 }

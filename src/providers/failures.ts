@@ -125,6 +125,11 @@ export function malformedChunk(ctx: FailureContext): ProviderError {
   return failure(ctx, 'bad_response', `The ${ctx.provider} provider sent a malformed stream (a chunk that is not valid JSON)`);
 }
 
+/** A reply asked for whole that is not a chat completion: not JSON, no choice, or no end. */
+export function malformedReply(ctx: FailureContext): ProviderError {
+  return failure(ctx, 'bad_response', `The ${ctx.provider} provider sent a malformed reply (not a whole chat completion)`);
+}
+
 export function streamCut(ctx: FailureContext): ProviderError {
   return failure(ctx, 'bad_response', `The ${ctx.provider} provider closed the stream before the reply ended`);
 }

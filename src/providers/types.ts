@@ -61,6 +61,12 @@ export interface ProviderRequest extends CallOptions {
   temperature?: number;
   maxTokens?: number;
   signal: AbortSignal;
+  /**
+   * The caller takes the reply whole (a non-streamed answer to its own client): a provider may ask
+   * its upstream for one body instead of a stream, and still yields the same events. Not a
+   * generation option, so it is not among the CallOptions a provider is asked to honour.
+   */
+  wholeReply?: boolean;
 }
 
 /** Why a reply ended, in OpenAI's words. */

@@ -17,21 +17,27 @@ export type SessionEventListener = (event: SessionEvent) => void;
 
 export type RevocationListener = (revocation: Revocation) => void;
 
+/** Told the id of a user whose role, tier or limits changed. */
+export type AccountChangeListener = (userId: string) => void;
+
 /**
- * Changes to a session, published by the core and pushed to that session's sockets, and
- * revoked credentials, which close the sockets opened with them. In-process by default; a
- * Redis implementation fans both out across instances.
+ * Changes to a session, published by the core and pushed to that session's sockets; revoked
+ * credentials, which close the sockets opened with them; and both revocations and changed
+ * accounts, which make every instance forget the credentials it remembers. In-process by
+ * default; a Redis implementation fans them out across instances.
  */
 export interface EventBus extends RevocationPublisher {
   publish(event: SessionEvent): void;
   subscribe(sessionId: string, listener: SessionEventListener): () => void;
   onRevocation(listener: RevocationListener): () => void;
+  onAccountChange(listener: AccountChangeListener): () => void;
   close(): Promise<void>;
 }
 
 export class InProcessEventBus implements EventBus {
   private readonly listeners = new Map<string, Set<SessionEventListener>>();
   private readonly revocationListeners = new Set<RevocationListener>();
+  private readonly accountListeners = new Set<AccountChangeListener>();
 
   publish(event: SessionEvent): void {
     this.deliver(event);
@@ -62,7 +68,7 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
-  publishRevocation(revocation: Revocation): void {
+  async publishRevocation(revocation: Revocation): Promise<void> {
     this.deliverRevocation(revocation);
   }
 
@@ -78,8 +84,25 @@ export class InProcessEventBus implements EventBus {
     };
   }
 
+  async publishAccountChange(userId: string): Promise<void> {
+    this.deliverAccountChange(userId);
+  }
+
+  /** Hands a changed account to this process's listeners, wherever it was published. */
+  deliverAccountChange(userId: string): void {
+    for (const listener of this.accountListeners) listener(userId);
+  }
+
+  onAccountChange(listener: AccountChangeListener): () => void {
+    this.accountListeners.add(listener);
+    return () => {
+      this.accountListeners.delete(listener);
+    };
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
     this.revocationListeners.clear();
+    this.accountListeners.clear();
   }
 }

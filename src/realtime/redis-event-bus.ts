@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Revocation, RevocationKind } from '../core/accounts/revocations.ts';
 import {
+  type AccountChangeListener,
   type EventBus,
   InProcessEventBus,
   type RevocationListener,
@@ -12,12 +13,16 @@ import {
 export interface RedisEventBusOptions {
   /** One channel carries every session's events; instances sharing a Redis must share it. */
   channel?: string;
-  /** Revoked credentials travel on their own channel: every instance reads all of them. */
+  /** Revoked credentials and changed accounts travel on their own channel: every instance reads all of them. */
   revocationChannel?: string;
   onError?(err: unknown): void;
+  /** How long announcing a revocation or a changed account waits for Redis before giving up; 1 s by default. */
+  announceTimeoutMs?: number;
 }
 
 const REVOCATION_KINDS: ReadonlySet<string> = new Set<RevocationKind>(['login', 'user', 'api_key']);
+// Not a revocation: the user's role, tier or limits changed. Instances that predate it ignore it.
+const ACCOUNT_CHANGED = 'account';
 
 /**
  * Session events shared by every instance through Redis pub/sub, on one channel. Each event
@@ -26,7 +31,8 @@ const REVOCATION_KINDS: ReadonlySet<string> = new Set<RevocationKind>(['login', 
  * delivers its own events at once, in process, and ignores their echo from Redis.
  *
  * Wire format, one message per event: `<origin> <session id>\n<JSON {event, data}>`; one
- * per revocation, on the revocation channel: `<origin> <kind> <id>`.
+ * per revocation, on the revocation channel: `<origin> <kind> <id>`, and one per changed
+ * account on the same channel: `<origin> account <user id>`.
  */
 export class RedisEventBus implements EventBus {
   private readonly local = new InProcessEventBus();
@@ -36,11 +42,13 @@ export class RedisEventBus implements EventBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly onError: (err: unknown) => void;
+  private readonly announceTimeoutMs: number;
 
   private constructor(url: string, opts: RedisEventBusOptions) {
     this.channel = opts.channel ?? 'parley:session-events';
     this.revocationChannel = opts.revocationChannel ?? 'parley:revocations';
     this.onError = opts.onError ?? (() => {});
+    this.announceTimeoutMs = opts.announceTimeoutMs ?? 1_000;
     // A publish while Redis is down fails at once (the event is lost across instances) instead
     // of queueing until it returns; connect() waits for the publisher, so none fails at start.
     this.publisher = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -78,15 +86,22 @@ export class RedisEventBus implements EventBus {
     return this.local.subscribe(sessionId, listener);
   }
 
-  publishRevocation(revocation: Revocation): void {
+  publishRevocation(revocation: Revocation): Promise<void> {
     this.local.deliverRevocation(revocation);
-    // Best effort like events: the revocation is already committed and refused by every
-    // instance's next authentication; this only closes sockets opened before it.
-    this.publisher.publish(this.revocationChannel, `${this.origin} ${revocation.kind} ${revocation.id}`).catch(this.onError);
+    return this.announce(`${this.origin} ${revocation.kind} ${revocation.id}`);
   }
 
   onRevocation(listener: RevocationListener): () => void {
     return this.local.onRevocation(listener);
+  }
+
+  publishAccountChange(userId: string): Promise<void> {
+    this.local.deliverAccountChange(userId);
+    return this.announce(`${this.origin} ${ACCOUNT_CHANGED} ${userId}`);
+  }
+
+  onAccountChange(listener: AccountChangeListener): () => void {
+    return this.local.onAccountChange(listener);
   }
 
   async close(): Promise<void> {
@@ -112,9 +127,30 @@ export class RedisEventBus implements EventBus {
     }
   }
 
+  /**
+   * Publishes on the revocation channel and waits until Redis has taken the message (it has then
+   * been written to every subscribed instance), so that the change's reply, sent after, does not
+   * overtake it. Best effort like events: the change is already committed, other instances'
+   * credential caches expire within seconds, and a Redis outage must not fail the change; a
+   * Redis that does not answer is waited for a second at most.
+   */
+  private async announce(message: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.announceTimeoutMs);
+    });
+    const published = this.publisher.publish(this.revocationChannel, message).then(
+      () => {},
+      (err: unknown) => this.onError(err),
+    );
+    await Promise.race([published, givenUp]);
+    clearTimeout(timer);
+  }
+
   private receiveRevocation(message: string): void {
     const [origin, kind, id] = message.split(' ');
-    if (origin === this.origin || !id || !REVOCATION_KINDS.has(kind)) return;
-    this.local.deliverRevocation({ kind: kind as RevocationKind, id });
+    if (origin === this.origin || !id) return;
+    if (kind === ACCOUNT_CHANGED) this.local.deliverAccountChange(id);
+    else if (REVOCATION_KINDS.has(kind)) this.local.deliverRevocation({ kind: kind as RevocationKind, id });
   }
 }

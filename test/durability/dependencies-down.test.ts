@@ -128,8 +128,10 @@ describe('PostgreSQL lost and regained while running', { skip }, () => {
     await proxy.cut();
   });
 
-  // One read per surface, with the error shape that surface answers in.
-  const surfaces = () => [
+  // One request per surface that needs the database, with the error shape that surface answers
+  // in. (A request that needs nothing from it, such as /v1/models with a credential the instance
+  // remembers, is served.)
+  const surfaces = (): { name: string; path: string; body?: object; shape: object }[] => [
     { name: 'seed 000', path: '/api/v1/conversations', shape: { detail: 'Database unavailable' } },
     { name: 'seed 001', path: '/api/v1/assistants/', shape: { detail: 'Database unavailable' } },
     { name: 'seed 002', path: '/v1/chat/history', shape: { detail: 'Database unavailable' } },
@@ -137,21 +139,26 @@ describe('PostgreSQL lost and regained while running', { skip }, () => {
     { name: 'seed 003', path: `/api/chat/sessions/${conversationId}`, shape: { code: 503, message: 'Database unavailable', data: null } },
     {
       name: 'OpenAI',
-      path: '/v1/models',
+      path: '/v1/chat/completions',
+      // The call is held against the caller's budgets in the database before any model runs.
+      body: { model: 'echo', messages: [{ role: 'user', content: 'hi' }] },
       shape: { error: { message: 'Database unavailable', type: 'api_error', param: null, code: null } },
     },
   ];
 
+  const send = (surface: ReturnType<typeof surfaces>[number]) =>
+    surface.body ? api.post(surface.path, surface.body, { token }) : api.get(surface.path, { token });
+
   it('answers 503 on every surface in its shape, then serves again once it is back', async () => {
     for (const surface of surfaces()) {
-      const res = await api.get(surface.path, { token });
+      const res = await send(surface);
       assert.equal(res.status, 200, `${surface.name} before the cut: ${res.text}`);
     }
     assert.equal((await api.get('/readyz')).status, 200);
 
     await proxy.cut();
     for (const surface of surfaces()) {
-      const res = await api.get(surface.path, { token });
+      const res = await send(surface);
       assert.equal(res.status, 503, `${surface.name}: ${res.text}`);
       assert.deepEqual(res.body, surface.shape, surface.name);
     }
@@ -166,7 +173,7 @@ describe('PostgreSQL lost and regained while running', { skip }, () => {
     await proxy.start();
     await eventually(async () => (await api.get('/readyz')).status === 200, 'readiness after PostgreSQL returns');
     for (const surface of surfaces()) {
-      const res = await api.get(surface.path, { token });
+      const res = await send(surface);
       assert.equal(res.status, 200, `${surface.name} after the return: ${res.text}`);
     }
     assert.equal((await api.post('/api/v1/conversations', {}, { token })).status, 201);

@@ -199,16 +199,21 @@ describe('a provider whose host does not resolve, and Anthropic failures', () =>
 });
 
 describe('failures of a reached OpenAI-compatible provider', () => {
-  const fx = useTestServer({ upstream: 'openai', env: { OPENAI_API_KEY: OPENAI_KEY, PROVIDER_TIMEOUT_MS: '1000', DEFAULT_MODEL: 'gpt-4o' } });
+  const fx = useTestServer({ upstream: 'openai', env: { OPENAI_API_KEY: OPENAI_KEY, PROVIDER_TIMEOUT_MS: '1000', TURN_TIMEOUT_MS: '2500', DEFAULT_MODEL: 'gpt-4o' } });
 
   const conversation = () => createConversation(fx.api, fx.user.token, { title: 't', model: 'gpt-4o' });
 
-  it('gives up on a silent provider after PROVIDER_TIMEOUT_MS', async () => {
+  it('gives up on a silent provider after PROVIDER_TIMEOUT_MS, or TURN_TIMEOUT_MS for a reply asked whole', async () => {
     fx.mock.enqueue({ hang: true });
-    const res = await askOpenAI(fx.api, fx.user, 'gpt-4o');
-    assert.equal(res.status, 502, res.text);
-    assert.equal(res.body.error.message, 'The openai provider did not respond within 1000 ms');
-    assert.equal(res.body.error.type, 'api_error');
+    const streamed = await ask(fx.api, fx.user, await conversation());
+    assert.equal(streamed.status, 502, streamed.text);
+    assert.equal(streamed.body.detail, 'The openai provider did not respond within 1000 ms');
+    // A whole reply only arrives when the model is done: it may take as long as a turn.
+    fx.mock.enqueue({ hang: true });
+    const whole = await askOpenAI(fx.api, fx.user, 'gpt-4o');
+    assert.equal(whole.status, 502, whole.text);
+    assert.equal(whole.body.error.message, 'The openai provider did not respond within 2500 ms');
+    assert.equal(whole.body.error.type, 'api_error');
   });
 
   it('says the key was rejected (401), with no key in the reply', async () => {

@@ -4,10 +4,11 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unusedPort } from './ports.ts';
+import { startFlags } from './start-flags.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** A server running as `node src/main.ts` in its own process, so that it can be killed. */
+/** A server running as `node src/main.ts` (with `npm start`'s Node flags) in its own process, so that it can be killed. */
 export interface MainProcess {
   url: string;
   process: ChildProcess;
@@ -15,12 +16,12 @@ export interface MainProcess {
 }
 
 /**
- * Starts `node src/main.ts` with exactly the given settings on a port of its own, resolved once
+ * Starts `node src/main.ts` (with `npm start`'s Node flags) with exactly the given settings on a port of its own, resolved once
  * it answers /healthz: it listens only after its start-up recovery, so from then on it is ready.
  */
 export async function startMainProcess(env: Record<string, string>): Promise<MainProcess> {
   const port = await unusedPort();
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...startFlags, 'src/main.ts'], { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));

@@ -114,7 +114,8 @@ async function answer(res: ServerResponse, record: ReceivedRequest, reply: MockR
   }
   res.write(chunk({}, reply.finishReason ?? (reply.toolCalls?.length ? 'tool_calls' : 'stop')));
   const usage = reply.usage === undefined ? DEFAULT_REPLY.usage : reply.usage;
-  if (usage && body?.stream_options?.include_usage) {
+  // OpenAI reports usage at the end of a stream when asked, and always with a whole reply.
+  if (usage && (body?.stream_options?.include_usage || body?.stream === false)) {
     res.write(chunk({}, null, { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens }));
   }
   res.write('data: [DONE]\n\n');

@@ -24,7 +24,7 @@ export interface AccountsDeps {
   tokens: AccessTokens;
   allowRegistration: boolean;
   refreshTokenTtlDays: number;
-  /** Told once a logout, a reused refresh token or a disabled account has been committed. */
+  /** Told once a logout, a reused refresh token, a disabled account or any other change to a user has been committed. */
   revocations: RevocationPublisher;
 }
 
@@ -91,7 +91,7 @@ export class AccountsService {
     }).then(async (result) => {
       // The family revocation above must commit, so the refusal is thrown after the transaction.
       if (result.reused) {
-        for (const id of result.ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+        await this.endedLogins(result.ended);
         throw errors.unauthorized('Refresh token was already used; please log in again');
       }
       return this.openSession(result.user, result.familyId, false);
@@ -115,7 +115,7 @@ export class AccountsService {
     } else {
       ended = await this.deps.db.transaction((tx) => revokeLogins(tx, actor.userId));
     }
-    for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+    await this.endedLogins(ended);
   }
 
   /** Sets or clears (null) the caller's display name. */
@@ -144,7 +144,7 @@ export class AccountsService {
       await tx.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, user.id));
       return revokeLogins(tx, user.id, { keep: actor.loginId });
     });
-    for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+    await this.endedLogins(ended);
   }
 
   async me(actor: Actor): Promise<User> {
@@ -181,7 +181,10 @@ export class AccountsService {
       return row;
     });
     if (!user) throw errors.notFound('User');
-    if (disabling) this.deps.revocations.publishRevocation({ kind: 'user', id: userId });
+    // Every instance forgets the user's remembered credentials: a disabled user's, or ones that
+    // carry the old role or tier.
+    if (disabling) await this.deps.revocations.publishRevocation({ kind: 'user', id: userId });
+    else await this.deps.revocations.publishAccountChange(userId);
     return user;
   }
 
@@ -221,8 +224,13 @@ export class AccountsService {
       return { user: row, ended: row ? await revokeLogins(tx, userId) : [] };
     });
     if (!user) throw errors.notFound('User');
-    for (const id of ended) this.deps.revocations.publishRevocation({ kind: 'login', id });
+    await this.endedLogins(ended);
     return user;
+  }
+
+  /** Announces logins that have ended (committed): their sockets close, every instance forgets them. */
+  private async endedLogins(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.deps.revocations.publishRevocation({ kind: 'login', id })));
   }
 
   /** Issues tokens for a login: a new one (`isNew`, its session row is created) or a refreshed one. */

@@ -12,9 +12,12 @@ export const API_KEY_PREFIX = 'pk_';
 
 export type ApiKey = typeof apiKeys.$inferSelect;
 
+/** What is stored of a key, and what it is looked up by. */
+export const apiKeyHash = (key: string) => sha256(key);
+
 export class ApiKeysService {
   private readonly deps: { db: Db; revocations: RevocationPublisher };
-  // The key and its owner, in one round trip: read on every request made with a key.
+  // The key and its owner, in one round trip: read when a key is used and not remembered.
   private readonly byHash;
   constructor(deps: { db: Db; revocations: RevocationPublisher }) {
     this.deps = deps;
@@ -42,7 +45,7 @@ export class ApiKeysService {
         userId: actor.userId,
         name: input.name,
         prefix: key.slice(0, 10),
-        keyHash: sha256(key),
+        keyHash: apiKeyHash(key),
         expiresAt,
         budgetUsd: input.budgetUsd ?? null,
       })
@@ -64,12 +67,17 @@ export class ApiKeysService {
     if (!row || row.revokedAt) throw errors.notFound('API key');
     if (row.userId !== actor.userId) throw errors.forbidden();
     await this.deps.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, id));
-    this.deps.revocations.publishRevocation({ kind: 'api_key', id });
+    await this.deps.revocations.publishRevocation({ kind: 'api_key', id });
   }
 
   /** The key's row and its owner, revoked or expired alike; undefined for an unknown key. */
-  async find(key: string): Promise<{ apiKey: ApiKey; user: User } | undefined> {
-    const [row] = await this.byHash.execute({ hash: sha256(key) });
+  find(key: string): Promise<{ apiKey: ApiKey; user: User } | undefined> {
+    return this.findByHash(apiKeyHash(key));
+  }
+
+  /** As `find`, by the key's hash (`apiKeyHash`), which is all that is stored of it. */
+  async findByHash(hash: string): Promise<{ apiKey: ApiKey; user: User } | undefined> {
+    const [row] = await this.byHash.execute({ hash });
     return row;
   }
 }

@@ -35,8 +35,11 @@ export class CompletionsService {
     this.deps = deps;
   }
 
-  /** Resolves the model first (400 naming an unknown one), then streams the stateless call. */
-  stateless(actor: Actor, input: CompletionInput, signal: AbortSignal): AsyncGenerator<CompletionEvent> {
+  /**
+   * Resolves the model first (400 naming an unknown one), then streams the stateless call. With
+   * `wholeReply`, the client takes the reply at once, so the provider need not stream it.
+   */
+  stateless(actor: Actor, input: CompletionInput, signal: AbortSignal, delivery: { wholeReply?: boolean } = {}): AsyncGenerator<CompletionEvent> {
     const model = this.deps.models.resolve(input.model);
     checkOptions(model, input);
     const calls = this.deps.calls;
@@ -50,6 +53,7 @@ export class CompletionsService {
         maxTokens: input.maxTokens,
         options: input.options,
         signal,
+        wholeReply: delivery.wholeReply,
       });
       let finishReason: FinishReason = 'stop';
       while (true) {

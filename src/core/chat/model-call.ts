@@ -1,11 +1,10 @@
 import type { Db } from '../../db/client.ts';
-import { usageEvents } from '../../db/schema.ts';
 import { costUsd, type ResolvedModel } from '../../providers/catalog.ts';
-import { type CallOptions, ProviderError, type PromptMessage, type ProviderEvent } from '../../providers/types.ts';
+import { type CallOptions, type PromptMessage, ProviderError, type ProviderEvent } from '../../providers/types.ts';
 import type { Actor } from '../actor.ts';
 import { AppError, errors } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { SpendGuard } from '../limits/budgets.ts';
+import { type BudgetHold, recordUsage, type SpendGuard } from '../limits/budgets.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { TurnUsage } from './live-turn.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
@@ -21,6 +20,8 @@ export interface ModelCallRequest {
   options?: CallOptions;
   conversationId?: string;
   signal: AbortSignal;
+  /** The caller takes the reply whole: the provider may ask for one body instead of a stream. */
+  wholeReply?: boolean;
 }
 
 /** What a model call streams: text (with its log probabilities), tool call pieces, the finish. */
@@ -53,20 +54,21 @@ export class ModelCalls {
 
   /** Yields the reply's events as they arrive; returns the whole text with its usage and cost. */
   async *stream(request: ModelCallRequest): AsyncGenerator<CallEvent, ModelCallResult> {
-    // Held before the provider is called, released once the usage is recorded (or on failure).
+    // Held before the provider is called, released by the statement that records the usage;
+    // here only if the call ends without recording it (its consumer stopped, the write failed).
     const hold = await this.deps.guard?.hold(request.actor, {
       model: request.model,
       promptTokens: estimatePromptTokens(request.messages),
       maxTokens: request.maxTokens,
     });
     try {
-      return yield* this.call(request);
+      return yield* this.call(request, hold);
     } finally {
       await hold?.release();
     }
   }
 
-  private async *call(request: ModelCallRequest): AsyncGenerator<CallEvent, ModelCallResult> {
+  private async *call(request: ModelCallRequest, hold: BudgetHold | undefined): AsyncGenerator<CallEvent, ModelCallResult> {
     let text = '';
     let reported: { promptTokens: number; completionTokens: number } | undefined;
     let failure: AppError | undefined;
@@ -80,6 +82,7 @@ export class ModelCalls {
         temperature: request.temperature,
         maxTokens: request.maxTokens,
         signal: request.signal,
+        wholeReply: request.wholeReply,
       });
       for await (const event of events) {
         if (event.type === 'usage') {
@@ -107,7 +110,7 @@ export class ModelCalls {
           };
     usage.totalTokens = usage.promptTokens + usage.completionTokens;
     const cost = costUsd(request.model.entry, usage.promptTokens, usage.completionTokens);
-    await this.deps.db.insert(usageEvents).values({
+    await recordUsage(this.deps.db, {
       id: newId(),
       userId: request.actor?.userId ?? null,
       apiKeyId: request.actor?.apiKeyId ?? null,
@@ -119,7 +122,7 @@ export class ModelCalls {
       completionTokens: usage.completionTokens,
       costUsd: cost,
       estimated: usage.estimated,
-    });
+    }, hold);
     this.observe(request, { usage, cost, failure, started, firstEventAt });
     if (failure) throw failure;
     return { text, usage, costUsd: cost, aborted: request.signal.aborted };

@@ -46,6 +46,11 @@ interface Deps {
   engine: TurnEngine;
 }
 
+/** A transcript entry as a stored message. */
+function storedEntry(entry: TranscriptEntry) {
+  return { role: entry.role, content: entry.content, metadata: entryMetadata(entry) };
+}
+
 /**
  * Chat for clients that hold the message list themselves (seed 002): the request carries
  * messages, the stored history is the context, and only the new ones are stored.
@@ -62,34 +67,29 @@ export class SessionChatService {
     // A tool result (a user row with its tool_call_id) also starts a turn: the agent loop goes on.
     if (final?.role !== 'user') throw errors.badRequest('The last message must be a user message');
     const earlier = input.messages.slice(0, -1);
-    const fresh = !input.sessionId;
-    const { conversation, toStore, lastCreatedAt } = input.sessionId
-      ? await this.continueSession(actor, input.sessionId, input.model, earlier)
-      : await this.createSession(actor, input.model, earlier);
-    try {
-      await this.deps.messages.importHistory(
-        conversation.id,
-        toStore.map((entry) => ({ role: entry.role, content: entry.content, metadata: entryMetadata(entry) })),
-        lastCreatedAt,
-      );
-      const isToolResult = final.toolCallId !== undefined;
-      const turn = await this.deps.engine.start({
-        actor,
-        conversation,
-        content: final.content,
-        options: input.options,
-        final: isToolResult ? { role: 'tool', content: final.content, toolCallId: final.toolCallId } : input.finalPrompt,
-        finalMetadata: isToolResult ? entryMetadata(final) : undefined,
-        model: conversation.model,
-        temperature: input.temperature ?? conversation.temperature ?? input.defaultTemperature,
-        maxTokens: input.maxTokens,
-      });
+    const isToolResult = final.toolCallId !== undefined;
+    const turnRequest = (conversation: Conversation) => ({
+      actor,
+      conversation,
+      content: final.content,
+      options: input.options,
+      final: isToolResult ? ({ role: 'tool', content: final.content, toolCallId: final.toolCallId } as const) : input.finalPrompt,
+      finalMetadata: isToolResult ? entryMetadata(final) : undefined,
+      model: conversation.model,
+      temperature: input.temperature ?? conversation.temperature ?? input.defaultTemperature,
+      maxTokens: input.maxTokens,
+    });
+    if (!input.sessionId) {
+      // A new session is stored with its first turn, in one statement, once the call is
+      // admitted: a refused first turn (rate limit, budget) leaves nothing behind.
+      const { row, conversation, toStore } = await this.draftSession(actor, input.model, earlier);
+      const turn = await this.deps.engine.start({ ...turnRequest(conversation), create: { row, earlier: toStore.map(storedEntry) } });
       return { conversation, turn };
-    } catch (err) {
-      // A refused first turn (rate limit, budget) leaves no empty session behind.
-      if (fresh) await this.deps.conversations.softDelete(conversation.id).catch(() => {});
-      throw err;
     }
+    const { conversation, toStore, lastCreatedAt } = await this.continueSession(actor, input.sessionId, input.model, earlier);
+    await this.deps.messages.importHistory(conversation.id, toStore.map(storedEntry), lastCreatedAt);
+    const turn = await this.deps.engine.start(turnRequest(conversation));
+    return { conversation, turn };
   }
 
   /** Runs the turn to its end. Any provider failure is a 502 (its 429 a 429); a partial reply stays stored as `error`. */
@@ -120,12 +120,12 @@ export class SessionChatService {
     };
   }
 
-  private async createSession(actor: Actor, model: string | undefined, earlier: TranscriptEntry[]) {
+  private async draftSession(actor: Actor, model: string | undefined, earlier: TranscriptEntry[]) {
     if (!model) throw errors.badRequest('model is required to start a new session');
     // A leading system message is the new session's system prompt, not a message.
     const systemPrompt = earlier[0]?.role === 'system' ? earlier[0].content : null;
-    const conversation = await this.deps.conversations.create(actor, { model, systemPrompt });
-    return { conversation, toStore: systemPrompt === null ? earlier : earlier.slice(1), lastCreatedAt: 0 };
+    const { row, conversation } = await this.deps.conversations.draft(actor, { model, systemPrompt });
+    return { row, conversation, toStore: systemPrompt === null ? earlier : earlier.slice(1) };
   }
 
   private async continueSession(actor: Actor, sessionId: string, model: string | undefined, earlier: TranscriptEntry[]) {

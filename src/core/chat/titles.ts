@@ -1,6 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { conversations } from '../../db/schema.ts';
 import type { ResolvedModel } from '../../providers/catalog.ts';
 import { echoTitle } from '../../providers/echo.ts';
 import type { EventBus } from '../../realtime/event-bus.ts';
@@ -28,15 +26,9 @@ export class TitleGenerator {
 
   async generate(actor: Actor | null, conversation: Conversation, firstMessage: string, model: ResolvedModel): Promise<void> {
     const title = model.entry.provider === 'echo' ? echoTitle(firstMessage) : await this.askModel(actor, conversation, firstMessage, model);
-    // Only if still untitled: a title the user set in the meantime wins.
-    const [row] = await this.deps.db
-      .update(conversations)
-      .set({ title })
-      .where(and(eq(conversations.id, conversation.id), isNull(conversations.title)))
-      .returning({ id: conversations.id });
-    if (!row) return;
-    // Listeners get the whole conversation, message count included, as from any other rename.
-    const updated = await this.deps.conversations.find(conversation.id);
+    // Only if still untitled: a title the user set in the meantime wins. Listeners get the whole
+    // conversation, message count included, as from any other rename (the same statement reads it).
+    const updated = await this.deps.conversations.titleIfUntitled(conversation.id, title);
     if (updated) this.deps.bus.publish({ sessionId: conversation.id, event: 'session.updated', data: updated });
   }
 

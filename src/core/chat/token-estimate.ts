@@ -1,4 +1,5 @@
-import { countTokens, setMergeCacheSize } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+import type * as GptTokenizer from 'gpt-tokenizer';
 import type { PromptMessage } from '../../providers/types.ts';
 
 // Token counts for usage that a provider did not report, and for budget checks before a call.
@@ -34,21 +35,51 @@ const LONG_RUN = new RegExp(`[\\p{L}\\p{M}]{${MAX_RUN + 1},}|[^\\s\\p{L}\\p{N}]{
 // `<|endoftext|>` and the like in a user's text are plain text; by default the tokenizer throws.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-// The tokenizer's merge cache evicts its oldest entry by deleting the first key of a Map; once
-// it is full, finding that key skips every earlier deletion, so a stream of new words (a
-// document being indexed, random text) makes single calls take hundreds of milliseconds.
-// Without it, words outside the vocabulary are merged again each time: about twice as slow
-// on repetitive text, never slower than that.
-setMergeCacheSize(0);
-
 export type TokenCounter = (text: string) => number;
 
-const tokenizer: TokenCounter = (text) => countTokens(text, PLAIN_TEXT);
+// The tokenizer's tables (o200k_base) take about 60 MB of resident memory and up to a second
+// of loading, which only exact counts need: the usage of a reply whose provider reported none,
+// document passages, budget holds (until they take `promptTokensBound`). They are loaded by
+// `loadTokenizer()` or the first exact count: most of loading is evaluating the tables'
+// module, which holds the event loop whether it is required or imported.
+let counter: TokenCounter | undefined;
+
+function tokenizer(): TokenCounter {
+  if (counter) return counter;
+  const api = createRequire(import.meta.url)('gpt-tokenizer') as typeof GptTokenizer;
+  // The tokenizer's merge cache evicts its oldest entry by deleting the first key of a Map; once
+  // it is full, finding that key skips every earlier deletion, so a stream of new words (a
+  // document being indexed, random text) makes single calls take hundreds of milliseconds.
+  // Without it, words outside the vocabulary are merged again each time: about twice as slow
+  // on repetitive text, never slower than that.
+  api.setMergeCacheSize(0);
+  counter = (text) => api.countTokens(text, PLAIN_TEXT);
+  return counter;
+}
+
+/**
+ * Loads the tokenizer now rather than by the first exact count, whose request would wait for it
+ * (up to a second, the event loop held). For a server whose budget holds count prompts exactly.
+ */
+export function loadTokenizer(): void {
+  tokenizer();
+}
+
+/**
+ * At least as many tokens as any byte-level tokenizer (OpenAI's, Anthropic's, Llama's) makes of
+ * these messages, without loading one: a token is at least one byte of UTF-8, so the bytes are
+ * a bound (the characters, for ASCII text). For holding a call's worst case before it is made.
+ */
+export function promptTokensBound(messages: readonly PromptMessage[]): number {
+  let total = PER_PROMPT + PER_MESSAGE * messages.length;
+  for (const m of messages) total += Buffer.byteLength(m.content, 'utf8');
+  return total;
+}
 
 /** Estimates with a given tokenizer; tests pass one that records what it is asked to count. */
 export class TokenEstimator {
   private readonly count: TokenCounter;
-  constructor(count: TokenCounter = tokenizer) {
+  constructor(count: TokenCounter = (text) => tokenizer()(text)) {
     this.count = count;
   }
 

@@ -26,6 +26,16 @@ export function promptMessageOf(row: { role: MessageRole; content: string; metad
   return entry.toolCalls ? { role: entry.role, content: entry.content, toolCalls: entry.toolCalls } : { role: entry.role, content: entry.content };
 }
 
+/** Stored messages as the model reads them, in order: those that say nothing are left out. */
+export function toPrompt(rows: { role: MessageRole; content: string; metadata: Record<string, unknown> }[]): PromptMessage[] {
+  const prompt: PromptMessage[] = [];
+  for (const row of rows) {
+    const entry = promptMessageOf(row);
+    if (entry) prompt.push(entry);
+  }
+  return prompt;
+}
+
 function transcriptEntryOf(row: { role: MessageRole; content: string; metadata: Record<string, unknown> }): TranscriptEntry | null {
   const calls = row.role === 'assistant' ? row.metadata?.tool_calls : undefined;
   const toolCalls = Array.isArray(calls) && calls.length ? (calls as ToolCall[]) : undefined;

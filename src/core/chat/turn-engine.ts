@@ -3,7 +3,7 @@ import { costUsd, type ModelRegistry, priceKnown, type ResolvedModel } from '../
 import type { CallOptions, FinishReason, PromptMessage, ToolCall } from '../../providers/types.ts';
 import type { EventBus } from '../../realtime/event-bus.ts';
 import type { Actor } from '../actor.ts';
-import type { Conversation } from '../conversations/conversations-service.ts';
+import type { Conversation, ConversationRow } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { type AppError, errors, REPLY_IN_FLIGHT } from '../errors.ts';
 import type { BudgetHold, SpendGuard } from '../limits/budgets.ts';
@@ -15,7 +15,8 @@ import { buildPrompt } from './prompt.ts';
 import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
 import type { TitleGenerator } from './titles.ts';
 import { InProcessTurnRelay, type TurnRelay } from './turn-relay.ts';
-import { TurnStore } from './turn-store.ts';
+import { toPrompt } from './transcript.ts';
+import { type EarlierMessage, TurnStore } from './turn-store.ts';
 
 export interface TurnRequest {
   /** Null for an anonymous visitor of a public assistant. */
@@ -39,11 +40,18 @@ export interface TurnRequest {
    * above it; the new branch becomes the active one.
    */
   branch?: { kind: 'regenerate'; userMessage: Message } | { kind: 'edit'; parentId: string | null };
+  /**
+   * The conversation is not stored yet (`conversation` is its draft): it is stored with the
+   * messages the client brought before this one (`earlier`, its whole history), the user message
+   * and the reply in one statement, once the budgets have admitted the call.
+   */
+  create?: { row: ConversationRow; earlier: EarlierMessage[] };
 }
 
 /** Context from outside the conversation (document passages) added to a turn's prompt. */
 export interface ContextSource {
-  forTurn(conversation: Conversation, query: string): Promise<{ system?: string; sources: Source[] }>;
+  /** `stored` is false for a conversation whose first turn this is, not stored yet: it has no files of its own. */
+  forTurn(conversation: Conversation, query: string, stored?: boolean): Promise<{ system?: string; sources: Source[] }>;
 }
 
 export interface TurnEngineDeps {
@@ -116,12 +124,16 @@ export class TurnEngine {
     const unfollow = this.followDeletion(turn);
     let hold: BudgetHold | undefined;
     try {
-      // Independent reads, so they overlap on a database server.
+      const { create, branch } = request;
+      // Independent reads, so they overlap on a database server. A new conversation's history
+      // is what the client brought: nothing to read.
       const [history, context] = await Promise.all([
-        !request.branch
-          ? this.store.history(conversation.id)
-          : this.store.historyTo(request.branch.kind === 'edit' ? request.branch.parentId : request.branch.userMessage.parentId),
-        this.deps.context?.forTurn(conversation, request.content),
+        create
+          ? toPrompt(create.earlier)
+          : !branch
+            ? this.store.history(conversation.id)
+            : this.store.historyTo(branch.kind === 'edit' ? branch.parentId : branch.userMessage.parentId),
+        this.deps.context?.forTurn(conversation, request.content, !create),
       ]);
       const prompt = buildPrompt({
         systemPrompt: conversation.systemPrompt,
@@ -137,12 +149,18 @@ export class TurnEngine {
         promptTokens: estimatePromptTokens(prompt),
         maxTokens: request.maxTokens ?? conversation.maxTokens,
       });
-      const { branch } = request;
-      const { userMessage, assistantMessage } =
-        branch?.kind === 'regenerate'
-          ? { userMessage: branch.userMessage, assistantMessage: await this.store.commitReply(conversation.id, branch.userMessage, model) }
-          : await this.store.commitStart(conversation.id, request.content, model, request.finalMetadata, branch);
+      let earlierMessages: Message[] = [];
+      let started: { userMessage: Message; assistantMessage: Message };
+      if (create) {
+        ({ earlierMessages, ...started } = await this.store.commitNew(create.row, create.earlier, request.content, model, request.finalMetadata));
+      } else if (branch?.kind === 'regenerate') {
+        started = { userMessage: branch.userMessage, assistantMessage: await this.store.commitReply(conversation.id, branch.userMessage, model) };
+      } else {
+        started = await this.store.commitStart(conversation.id, request.content, model, request.finalMetadata, branch);
+      }
+      const { userMessage, assistantMessage } = started;
       this.heartbeat.add(assistantMessage.id, turn);
+      for (const message of earlierMessages) this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: message });
       if (branch?.kind !== 'regenerate') this.deps.bus.publish({ sessionId: conversation.id, event: 'message.created', data: userMessage });
       turn.emit({ type: 'start', conversationId: conversation.id, userMessage, assistantMessage });
       if (context?.sources.length) turn.emit({ type: 'sources', sources: context.sources });
@@ -316,10 +334,12 @@ export class TurnEngine {
         cost,
         ttftMs,
         metadata,
+        holdId: hold?.id ?? undefined,
       });
-      // The usage is recorded: the hold has done its work (before the title, which holds its own).
-      // Were the final write refused, the hold would stay until it expires: the reply's cost is unknown.
-      await hold?.release();
+      // The usage is recorded and the hold released with it, in that one statement (before the
+      // title, which holds its own). Were the final write refused, the hold would stay until it
+      // expires: the reply's cost is unknown.
+      hold?.released();
       this.deps.metrics?.usageRecorded({
         model: model.entry.id,
         provider: model.entry.provider,

@@ -1,14 +1,16 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { conversations, messages, usageEvents } from '../../db/schema.ts';
+import { conversations, type MessageRole, messages, usageEvents } from '../../db/schema.ts';
 import type { ResolvedModel } from '../../providers/catalog.ts';
 import type { PromptMessage } from '../../providers/types.ts';
 import type { Actor } from '../actor.ts';
+import type { ConversationRow } from '../conversations/conversations-service.ts';
 import type { Message } from '../conversations/messages-service.ts';
 import { activePaths, readPathTo } from '../conversations/active-path.ts';
 import { errors, REPLY_IN_FLIGHT, violates } from '../errors.ts';
+import { holdRelease } from '../limits/budgets.ts';
 import { newId } from '../ids.ts';
-import { promptMessageOf } from './transcript.ts';
+import { toPrompt } from './transcript.ts';
 import type { TurnUsage } from './live-turn.ts';
 
 export interface TurnEnd {
@@ -21,6 +23,15 @@ export interface TurnEnd {
   usage: TurnUsage;
   cost: number;
   ttftMs: number | null;
+  metadata: Record<string, unknown>;
+  /** The turn's budget hold, released in the same statement as its usage is recorded. */
+  holdId?: string;
+}
+
+/** A message stored before a conversation's first turn: the earlier part of the chat a client sent. */
+export interface EarlierMessage {
+  role: MessageRole;
+  content: string;
   metadata: Record<string, unknown>;
 }
 
@@ -142,6 +153,78 @@ export class TurnStore {
   }
 
   /**
+   * A new conversation with its first turn: the conversation, the messages before the turn (a
+   * chat the client brought), the user message and the `streaming` reply, in one statement
+   * (atomic without an explicit transaction, one round trip), committed before the model is
+   * called. Nothing is stored before it, so a turn refused earlier (budgets) leaves no trace.
+   */
+  async commitNew(
+    conversation: ConversationRow,
+    earlier: EarlierMessage[],
+    content: string,
+    model: ResolvedModel,
+    metadata: Record<string, unknown> = {},
+  ): Promise<{ userMessage: Message; assistantMessage: Message; earlierMessages: Message[] }> {
+    const { db } = this;
+    const now = Date.now();
+    // As a turn in a stored conversation: the user message now, its reply a millisecond later;
+    // the earlier messages just before, one millisecond apart, each following the one before.
+    const first = now - earlier.length;
+    const ids = earlier.map(() => newId());
+    const userId = newId();
+    const replyId = newId();
+    const rows = [
+      ...earlier.map((m, i) => ({
+        id: ids[i],
+        conversationId: conversation.id,
+        parentId: i === 0 ? null : ids[i - 1],
+        role: m.role,
+        content: m.content,
+        metadata: m.metadata,
+        createdAt: new Date(first + i),
+        updatedAt: new Date(first + i),
+      })),
+      {
+        id: userId,
+        conversationId: conversation.id,
+        parentId: ids.at(-1) ?? null,
+        role: 'user' as const,
+        content,
+        metadata,
+        createdAt: new Date(now),
+        updatedAt: new Date(now),
+      },
+      {
+        id: replyId,
+        conversationId: conversation.id,
+        parentId: userId,
+        role: 'assistant' as const,
+        content: '',
+        model: model.entry.id,
+        status: 'streaming' as const,
+        instanceId: this.instanceId,
+        createdAt: new Date(now + 1),
+        updatedAt: new Date(now + 1),
+      },
+    ];
+    // The messages' reference to the conversation is checked at the end of the statement, when
+    // the conversation inserted beside them exists.
+    const created = db.$with('created').as(
+      db
+        .insert(conversations)
+        .values({ ...conversation, updatedAt: new Date(now), activeLeafId: replyId })
+        .returning({ id: conversations.id }),
+    );
+    const inserted = await db.with(created).insert(messages).values(rows).returning();
+    const byId = new Map(inserted.map((m) => [m.id, m]));
+    return {
+      userMessage: byId.get(userId)!,
+      assistantMessage: byId.get(replyId)!,
+      earlierMessages: ids.map((id) => byId.get(id)!),
+    };
+  }
+
+  /**
    * A regenerated reply: a `streaming` reply to a stored user message, a sibling of its other
    * replies, made the active leaf in the same statement.
    */
@@ -178,13 +261,15 @@ export class TurnStore {
   }
 
   /**
-   * The reply, its usage event and the conversation's activity in one statement, so
-   * atomic without an explicit transaction, in one round trip.
+   * The reply, its usage event, the conversation's activity and the release of the turn's
+   * budget hold in one statement, so atomic without an explicit transaction, in one round trip:
+   * the hold goes exactly when the usage that replaces it is recorded.
    */
   async commitEnd(input: TurnEnd): Promise<Message> {
     const { placeholder, usage } = input;
     const { db } = this;
     const now = new Date();
+    const released = input.holdId ? [holdRelease(db, input.holdId)] : [];
     const usageEvent = db.$with('usage_event').as(
       db
         .insert(usageEvents)
@@ -209,7 +294,7 @@ export class TurnStore {
       db.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, input.conversationId)).returning({ id: conversations.id }),
     );
     const [message] = await db
-      .with(usageEvent, touch)
+      .with(usageEvent, touch, ...released)
       .update(messages)
       .set({
         content: input.content,
@@ -226,13 +311,4 @@ export class TurnStore {
     // A message deleted while its reply was streaming stays deleted; the row is still returned.
     return message ?? { ...placeholder, content: input.content, status: input.status };
   }
-}
-
-function toPrompt(rows: { role: Message['role']; content: string; metadata: Record<string, unknown> }[]): PromptMessage[] {
-  const prompt: PromptMessage[] = [];
-  for (const row of rows) {
-    const entry = promptMessageOf(row);
-    if (entry) prompt.push(entry);
-  }
-  return prompt;
 }

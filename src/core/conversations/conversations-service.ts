@@ -100,25 +100,63 @@ export class ConversationsService {
 
   /** Creates a conversation owned by the actor (or, with a null actor, an anonymous one). */
   async create(actor: Actor | null, input: CreateConversationInput): Promise<Conversation> {
-    const userId = await this.ownerFor(actor, input.ownerId);
-    const model = this.deps.models.resolve(input.model ?? this.deps.models.defaultModel).entry.id;
     const [row] = await this.deps.db
       .insert(conversations)
-      .values({
-        id: input.id ?? newId(),
-        userId,
-        applicationId: actor?.apiKeyId ?? null,
-        assistantId: input.assistantId ?? null,
-        sessionKey: input.sessionKey ?? null,
-        title: input.title ?? null,
-        model,
-        systemPrompt: input.systemPrompt ?? null,
-        temperature: input.temperature ?? null,
-        maxTokens: input.maxTokens ?? null,
-        language: input.language ?? null,
-      })
+      .values(await this.newValues(actor, input))
       .returning();
     return seenBy(actor, { ...row, messageCount: 0, assistantOwnerId: input.assistantId ? (input.assistantOwnerId ?? null) : null });
+  }
+
+  /**
+   * A new conversation as `create` would store it, not stored yet: a first turn stores it in the
+   * same statement as its first messages (TurnStore.commitNew). Every column is set, so the row
+   * is exactly what the database will hold.
+   */
+  async draft(actor: Actor | null, input: CreateConversationInput): Promise<{ row: ConversationRow; conversation: Conversation }> {
+    const now = new Date();
+    const row: ConversationRow = {
+      ...(await this.newValues(actor, input)),
+      archivedAt: null,
+      pinnedAt: null,
+      tags: [],
+      activeLeafId: null,
+      deletedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    return { row, conversation: seenBy(actor, { ...row, messageCount: 0, assistantOwnerId: input.assistantId ? (input.assistantOwnerId ?? null) : null }) };
+  }
+
+  private async newValues(actor: Actor | null, input: CreateConversationInput) {
+    const userId = await this.ownerFor(actor, input.ownerId);
+    const model = this.deps.models.resolve(input.model ?? this.deps.models.defaultModel).entry.id;
+    return {
+      id: input.id ?? newId(),
+      userId,
+      applicationId: actor?.apiKeyId ?? null,
+      assistantId: input.assistantId ?? null,
+      sessionKey: input.sessionKey ?? null,
+      title: input.title ?? null,
+      model,
+      systemPrompt: input.systemPrompt ?? null,
+      temperature: input.temperature ?? null,
+      maxTokens: input.maxTokens ?? null,
+      language: input.language ?? null,
+    };
+  }
+
+  /**
+   * Names the conversation if it has no title yet (a title the user set in the meantime wins)
+   * and returns it whole, as every rename reports it, in the same statement; undefined when it
+   * kept its title or is deleted.
+   */
+  async titleIfUntitled(id: string, title: string): Promise<Conversation | undefined> {
+    const [row] = await this.deps.db
+      .update(conversations)
+      .set({ title })
+      .where(and(eq(conversations.id, id), isNull(conversations.title)))
+      .returning({ ...conversationColumns, messageCount, assistantOwnerId });
+    return row && row.deletedAt === null ? row : undefined;
   }
 
   private async ownerFor(actor: Actor | null, ownerId: string | undefined): Promise<string | null> {

@@ -53,8 +53,11 @@ export class FileContextSource implements ContextSource {
     this.deps = deps;
   }
 
-  async forTurn(conversation: Conversation, query: string): Promise<{ system?: string; sources: Source[] }> {
-    // The one query a conversation without documents costs, served by the files indexes.
+  async forTurn(conversation: Conversation, query: string, stored = true): Promise<{ system?: string; sources: Source[] }> {
+    // A conversation not stored yet has no files of its own, only its assistant's: without an
+    // assistant there is nothing to read. Otherwise this is the one query a conversation without
+    // documents costs, served by the files indexes.
+    if (!stored && !conversation.assistantId) return { sources: [] };
     const attached = await this.attachedFiles(conversation);
     if (!attached.length) return { sources: [] };
     const budget = this.budgetFor(conversation.model);

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { type Db, rowsOf } from '../../db/client.ts';
-import type { Tier } from '../../db/schema.ts';
+import { budgetHolds, type Tier, usageEvents } from '../../db/schema.ts';
 import { costUsd, type ResolvedModel } from '../../providers/catalog.ts';
 import type { Actor } from '../actor.ts';
 import { errors } from '../errors.ts';
@@ -17,8 +17,16 @@ export interface CallEstimate {
   maxTokens?: number | null;
 }
 
-/** A call's hold on its caller's budgets: released once its real usage is recorded. */
+/**
+ * A call's hold on its caller's budgets: released once its real usage is recorded, best in the
+ * same statement (`recordUsage`, or `holdRelease` in a statement of one's own).
+ */
 export interface BudgetHold {
+  /** The hold's row; null when nothing is held (an anonymous call). */
+  readonly id: string | null;
+  /** Says a statement that recorded the call's usage deleted the hold too: nothing is left to release. */
+  released(): void;
+  /** Deletes the hold unless that is done already: for a call that ends without recording its usage. */
   release(): Promise<void>;
 }
 
@@ -38,7 +46,26 @@ export interface BudgetSettings {
   holdTtlMs: number;
 }
 
-const NO_HOLD: BudgetHold = { release: async () => {} };
+const NO_HOLD: BudgetHold = { id: null, released: () => {}, release: async () => {} };
+
+/**
+ * Deletes a hold within another statement (a data-modifying CTE runs whether or not the
+ * statement reads it): `db.with(holdRelease(db, id)).insert(...)`. The usage and the release
+ * commit together, so `budget_reserve` sees the call as held or as spent, never as neither.
+ */
+export function holdRelease(db: Db, holdId: string) {
+  return db.$with('released_hold').as(db.delete(budgetHolds).where(eq(budgetHolds.id, holdId)).returning({ id: budgetHolds.id }));
+}
+
+/** Records a call's usage event and releases its hold in one statement: one round trip, one commit. */
+export async function recordUsage(db: Db, event: typeof usageEvents.$inferInsert, hold: BudgetHold | undefined): Promise<void> {
+  if (!hold?.id) {
+    await db.insert(usageEvents).values(event);
+    return;
+  }
+  await db.with(holdRelease(db, hold.id)).insert(usageEvents).values(event);
+  hold.released();
+}
 
 /** Where a user stands against one budget, as the usage endpoint reports it. */
 export interface BudgetStanding {
@@ -74,7 +101,9 @@ interface StandingRow {
  * a call made with an API key, the key's spend, in one database statement that admits
  * concurrent calls of one user one at a time on every instance (`budget_reserve`). A call
  * whose worst case does not fit runs only alone, holding what is left, so at most that one call
- * ends past a budget. The usage events stay the record; a hold only bridges the time until the
+ * ends past a budget. The usage events stay the record; the database keeps their running totals
+ * per user and UTC day and month, and per key (a trigger on usage_events), which both the check
+ * and the standing read, so neither grows with the usage. A hold only bridges the time until the
  * call's event is written.
  */
 export class Budgets implements SpendGuard {
@@ -104,6 +133,10 @@ export class Budgets implements SpendGuard {
     if (verdict?.refused) throw this.refusal(actor, verdict.refused, Number(verdict.used), Number(verdict.limit_value), call.promptTokens, now);
     let released = false;
     return {
+      id,
+      released: () => {
+        released = true;
+      },
       release: async () => {
         if (released) return;
         released = true;
@@ -120,19 +153,21 @@ export class Budgets implements SpendGuard {
   async standing(userId: string, apiKeyId?: string): Promise<BudgetStanding[]> {
     const now = Date.now();
     const { dayStart, monthStart } = periods(now);
-    const live = sql`h.expires_at > now()`;
+    // The same rows and the same reading as `budget_reserve`, so the standing says what it enforces.
     const [row] = rowsOf<StandingRow>(
       await this.deps.db.execute(sql`select u.tier, u.monthly_budget_usd as monthly_limit,
-        (select coalesce(sum(e.prompt_tokens + e.completion_tokens), 0)::float8 from usage_events e
-          where e.user_id = u.id and e.created_at >= ${dayStart.toISOString()}::timestamptz) as day_tokens,
-        (select coalesce(sum(e.cost_usd), 0)::float8 from usage_events e
-          where e.user_id = u.id and e.created_at >= ${monthStart.toISOString()}::timestamptz) as month_usd,
-        (select coalesce(sum(h.tokens), 0)::float8 from budget_holds h where h.user_id = u.id and ${live}) as held_tokens,
-        (select coalesce(sum(h.usd), 0)::float8 from budget_holds h where h.user_id = u.id and ${live}) as held_usd,
-        k.budget_usd as key_limit,
-        (select coalesce(sum(e.cost_usd), 0)::float8 from usage_events e where e.api_key_id = k.id) as key_usd,
-        (select coalesce(sum(h.usd), 0)::float8 from budget_holds h where h.api_key_id = k.id and ${live}) as key_held
-      from users u left join api_keys k on k.id = ${apiKeyId ?? null}::uuid and k.user_id = u.id
+        (select coalesce(sum(t.tokens), 0)::float8 from usage_totals t
+          where t.user_id = u.id and t.period = 'day' and t.starts_on >= ${isoDate(dayStart)}::date) as day_tokens,
+        (select coalesce(sum(t.usd), 0)::float8 from usage_totals t
+          where t.user_id = u.id and t.period = 'month' and t.starts_on >= ${isoDate(monthStart)}::date) as month_usd,
+        held.tokens as held_tokens, held.usd as held_usd,
+        k.budget_usd as key_limit, k.spent_usd as key_usd,
+        (select coalesce(sum(h.usd), 0)::float8 from budget_holds h
+          where h.user_id = u.id and h.api_key_id = k.id and h.expires_at > now()) as key_held
+      from users u
+      left join api_keys k on k.id = ${apiKeyId ?? null}::uuid and k.user_id = u.id
+      cross join lateral (select coalesce(sum(h.tokens), 0)::float8 as tokens, coalesce(sum(h.usd), 0)::float8 as usd
+        from budget_holds h where h.user_id = u.id and h.expires_at > now()) held
       where u.id = ${userId}::uuid`),
     );
     if (!row) return [];
@@ -181,6 +216,10 @@ export class Budgets implements SpendGuard {
 function periods(now: number): { dayStart: Date; monthStart: Date } {
   const dayStart = new Date(now - (now % DAY_MS));
   return { dayStart, monthStart: new Date(Date.UTC(dayStart.getUTCFullYear(), dayStart.getUTCMonth(), 1)) };
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
 }
 
 function nextMonth(now: number): Date {

@@ -70,7 +70,7 @@ export const openaiRoutes: FastifyPluginAsync<{ core: Core }> = async (scope, { 
         reply.header('x-session-id', stored.conversation.id);
         events = stored.events;
       } else {
-        events = core.completions.stateless(actor, input, gone);
+        events = core.completions.stateless(actor, input, gone, { wholeReply: !body.stream });
       }
       const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
       const created = Math.floor(Date.now() / 1000);
