@@ -79,7 +79,8 @@ describe('chat screen', { skip: b.skip }, () => {
     const user = await registerUser(fx.api);
     const id = await conversationWith(user, []);
     const { page } = await openSignedIn(t, user, `/c/${id}`);
-    const tokens = Array.from({ length: 40 }, (_, i) => ` word${i}`);
+    // Long enough (20 s) that a slow machine still finds the reply streaming when it clicks Stop.
+    const tokens = Array.from({ length: 200 }, (_, i) => ` word${i}`);
     fx.mock.enqueue({ tokens, delayMs: 100 });
     await typeAndSend(page, 'Count slowly');
     await reply(page).getByText(/word2/).waitFor();
@@ -88,7 +89,7 @@ describe('chat screen', { skip: b.skip }, () => {
     await reply(page).getByText('Stopped').waitFor();
     await page.getByRole('button', { name: 'Send' }).waitFor();
     await eventually(() => upstream.aborted);
-    assert.doesNotMatch((await reply(page).textContent()) ?? '', /word39/);
+    assert.doesNotMatch((await reply(page).textContent()) ?? '', /word199/);
     const stored = await fx.api.get(`/api/v1/conversations/${id}/messages`, { token: user.token });
     assert.equal(stored.body.at(-1).status, 'incomplete');
     await screenshot(t, page, 'stopped');
@@ -402,6 +403,8 @@ describe('chat screen', { skip: b.skip }, () => {
       return doc.scrollWidth - doc.clientWidth;
     });
     assert.equal(overflow, 0, 'nothing is wider than the screen');
+    // The reply's text shows before its turn has ended; Send replaces Stop once it has.
+    await page.getByRole('button', { name: 'Send' }).waitFor();
     for (const name of ['Send', 'Attach PDF']) assert.equal(await page.getByRole('button', { name }).isVisible(), true, name);
     await screenshot(t, page, 'phone');
     await page.goto(`${fx.server.url}/`);

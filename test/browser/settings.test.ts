@@ -47,6 +47,9 @@ describe('settings', { skip: b.skip }, () => {
 
     assert.equal((await fx.api.post('/api/v1/auth/login', { email, password: PASSWORD })).status, 401, 'the old password no longer works');
     await page.getByRole('button', { name: 'Sign out' }).click();
+    // Signed out once the app shows its form: leaving sooner would cut the logout's answer off and
+    // leave the ended login's tokens stored, which the next page load would try (two 401s).
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await signInInApp(page, fx.server.url, email, 'another fine passphrase 7');
     // The refused change is logged by the browser as a failed request; nothing else went wrong.
     assert.deepEqual(
