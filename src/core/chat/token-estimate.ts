@@ -39,7 +39,7 @@ export type TokenCounter = (text: string) => number;
 
 // The tokenizer's tables (o200k_base) take about 60 MB of resident memory and up to a second
 // of loading, which only exact counts need: the usage of a reply whose provider reported none,
-// document passages, budget holds (until they take `promptTokensBound`). They are loaded by
+// document passages, budget holds. They are loaded by
 // `loadTokenizer()` or the first exact count: most of loading is evaluating the tables'
 // module, which holds the event loop whether it is required or imported.
 let counter: TokenCounter | undefined;
@@ -59,21 +59,10 @@ function tokenizer(): TokenCounter {
 
 /**
  * Loads the tokenizer now rather than by the first exact count, whose request would wait for it
- * (up to a second, the event loop held). For a server whose budget holds count prompts exactly.
+ * (up to a second, the event loop held). Budget holds count every prompt exactly.
  */
 export function loadTokenizer(): void {
   tokenizer();
-}
-
-/**
- * At least as many tokens as any byte-level tokenizer (OpenAI's, Anthropic's, Llama's) makes of
- * these messages, without loading one: a token is at least one byte of UTF-8, so the bytes are
- * a bound (the characters, for ASCII text). For holding a call's worst case before it is made.
- */
-export function promptTokensBound(messages: readonly PromptMessage[]): number {
-  let total = PER_PROMPT + PER_MESSAGE * messages.length;
-  for (const m of messages) total += Buffer.byteLength(m.content, 'utf8');
-  return total;
 }
 
 /** Estimates with a given tokenizer; tests pass one that records what it is asked to count. */
